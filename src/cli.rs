@@ -1,0 +1,134 @@
+//! The command line: global options and the verbs, as clap definitions.
+//!
+//! The man page and shell completion are generated from these definitions
+//! (`kexec-reboot --generate man`), so `--help` and `man kexec-reboot` never disagree.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (for load: a kernel is staged; for check: the config and the chosen kernel are good)
+  1  an unexpected error (I/O, permissions); nothing of ours is left staged
+  2  wrong usage
+  3  the config file is invalid; nothing staged
+  4  no bootable kernel: a preflight check failed or no entry matched; nothing staged
+  5  the kernel refused the load (lockdown, signature, bad image) or kexec-tools failed or
+     timed out; nothing staged
+  6  staging was skipped on purpose (a manual load kept, or the last kexec boot was never
+     confirmed); see `kexec-reboot status`";
+
+/// Reboot through kexec: stage the right kernel at shutdown, skip firmware POST.
+///
+/// On a sysvinit/initscripts system (RHEL/CentOS 5 and 6) the halt script already runs
+/// `kexec -e -x` as the last step of a reboot. kexec-reboot decides which kernel, initrd and
+/// command line that should be (the boot loader's default entry unless configured otherwise in
+/// /etc/sysconfig/kexec), checks them, and loads them into the running kernel from the `stop`
+/// action of /etc/rc.d/init.d/kexec at runlevel 6. Any failure leaves nothing staged, so the
+/// reboot goes through the firmware as it always did.
+#[derive(Debug, Parser)]
+#[command(name = "kexec-reboot", version, about, long_about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Print a man page or a shell completion script to stdout, then exit.
+    #[arg(long, value_enum, hide = true, global = false)]
+    pub generate: Option<Generate>,
+}
+
+/// Options every verb takes.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Read the system under DIR instead of / (for tests and image builders; loading is
+    /// refused unless --dry-run is given).
+    #[arg(long, value_name = "DIR", global = true, default_value = "/")]
+    pub root: PathBuf,
+
+    /// The config file, as a path on the system (under --root).
+    #[arg(long, value_name = "FILE", global = true, default_value = crate::config::DEFAULT_PATH)]
+    pub config: String,
+
+    /// Say less: only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more: every check and warning.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// What `--generate` can print.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Generate {
+    /// The man page kexec-reboot(8), roff.
+    Man,
+    /// bash completion.
+    CompleteBash,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what would be loaded and why, with the preflight checks; loads nothing.
+    Plan {
+        /// Print a JSON object instead of words.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stage the chosen kernel in the running kernel (what the rc script runs at runlevel 6).
+    Load {
+        /// Why: recorded in the log and the state file (the rc script says "shutdown").
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// Do everything but the load itself.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Unload a staged kernel (ours or a manual one).
+    Unload,
+    /// Say whether a kernel is staged, and whether it is ours.
+    Status {
+        /// Print a JSON object instead of words.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List all boot entries, marking the boot loader's default and the one we would choose.
+    List {
+        /// Print a JSON array instead of words.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the config file and the chosen kernel (for operators after editing the config).
+    Check,
+    /// Stage the chosen kernel, then run `shutdown -r now`.
+    Reboot {
+        /// Reboot even when staging fails (through the firmware).
+        #[arg(long)]
+        firmware_ok: bool,
+        /// Do one ordinary firmware reboot: unload anything staged, then `shutdown -r now`.
+        #[arg(long, conflicts_with_all = ["kernel", "firmware_ok"])]
+        firmware: bool,
+        /// Boot this kernel version once, instead of the configured choice.
+        #[arg(long, value_name = "VERSION")]
+        kernel: Option<String>,
+        /// Do everything but the load and the shutdown.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

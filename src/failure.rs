@@ -1,0 +1,61 @@
+//! Failures a caller must tell apart, each with its exit code (see `kexec-reboot --help`).
+
+use std::fmt;
+
+/// Why nothing was staged, as far as the exit code goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The config file is invalid (exit 3).
+    Config,
+    /// No bootable kernel: no entry matched or a preflight check failed (exit 4).
+    NoKernel,
+    /// The running kernel or kexec-tools refused or failed the load (exit 5).
+    Load,
+    /// Staging skipped on purpose (exit 6).
+    Skipped,
+}
+
+impl Kind {
+    /// The process exit code for this kind.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Config => 3,
+            Kind::NoKernel => 4,
+            Kind::Load => 5,
+            Kind::Skipped => 6,
+        }
+    }
+}
+
+/// An error with a [`Kind`]; the message is the one line an operator reads.
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: Kind,
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure of `kind` saying `message`.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The exit code for an error: the first [`Failure`] in its chain, else 1.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Failure>())
+        .map(|f| f.kind.exit_code())
+        .unwrap_or(1)
+}

@@ -1,0 +1,24 @@
+//! kexec-reboot: stage the right kernel at shutdown so that a sysvinit/initscripts reboot comes
+//! back through kexec instead of firmware POST.
+//!
+//! The flow of one reboot: [`config`] (what the operator asked) → [`bootloader`] (boot entries)
+//! → [`select`] (which one) → [`cmdline`] → [`preflight`] (is it bootable) → [`load`] (the only
+//! module that talks to the running kernel) → [`state`] and [`log`]. [`plan`] ties the pure
+//! parts together so that what would be loaded can be shown without loading it.
+
+pub mod app;
+pub mod bootloader;
+pub mod cli;
+pub mod cmdline;
+pub mod config;
+pub mod entry;
+pub mod failure;
+pub mod kernel_image;
+pub mod load;
+pub mod log;
+pub mod plan;
+pub mod preflight;
+pub mod root;
+pub mod select;
+pub mod state;
+pub mod version;

@@ -1,0 +1,18 @@
+//! `kexec-reboot`: parse the command line, run the verb, print errors on one line.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use kexec_reboot::{app, cli::Cli, failure};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match app::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("kexec-reboot: error: {err:#}");
+            ExitCode::from(failure::exit_code(&err))
+        }
+    }
+}

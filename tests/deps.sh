@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs what the build, the tests and the demo need on Debian 12, and nothing that is
+# already there. The one install step shared by `make test`, `make demo` and .ci/run.
+set -eu
+
+PACKAGES="qemu-system-x86 rpm rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "deps: missing Debian packages:$missing; run as root (or apt-get install them)" >&2
+        exit 1
+    fi
+    echo "deps: installing$missing"
+    apt-get update -q
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+for c in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+        rustup component add "$c" >/dev/null 2>&1 || true
+    fi
+done
