@@ -1,16 +1,409 @@
 //! Runs one verb of the command line.
 
 use std::io::Write;
+use std::process::Command as Process;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Generate};
+use crate::cli::{Cli, Command, Generate};
+use crate::config::{self, KernelChoice, Settings};
+use crate::entry::Warning;
+use crate::failure::{self, Failure, Kind};
+use crate::load;
+use crate::log::Log;
+use crate::plan::{self, Plan};
+use crate::report;
+use crate::root::SysRoot;
+use crate::select;
+use crate::state::{self, Next, Staged};
 
 /// Runs the verb and returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     if let Some(what) = cli.generate {
         return generate(what);
+    }
+    let Some(command) = cli.command else {
+        let _ = Cli::command().print_help();
+        return Ok(2);
+    };
+    let root = SysRoot::new(&cli.global.root);
+    let ctx = Ctx {
+        root,
+        config: cli.global.config.clone(),
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+    };
+    match command {
+        Command::Plan { json } => cmd_plan(&ctx, json),
+        Command::Check => cmd_check(&ctx),
+        Command::List { json } => cmd_list(&ctx, json),
+        Command::Load { reason, dry_run } => cmd_load(&ctx, reason.as_deref(), dry_run),
+        Command::Unload => cmd_unload(&ctx),
+        Command::Status { json } => cmd_status(&ctx, json),
+        Command::Reboot {
+            firmware_ok,
+            firmware,
+            kernel,
+            dry_run,
+        } => cmd_reboot(&ctx, firmware_ok, firmware, kernel, dry_run),
+    }
+}
+
+struct Ctx {
+    root: SysRoot,
+    config: String,
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Ctx {
+    fn settings(&self) -> Result<(Settings, Vec<Warning>)> {
+        config::load(&self.root, &self.config)
+    }
+
+    fn log(&self) -> Log {
+        Log::new(self.root.is_host(), self.quiet)
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).context("encoding JSON")?;
+    println!("{text}");
+    Ok(())
+}
+
+fn cmd_plan(ctx: &Ctx, json: bool) -> Result<u8> {
+    let (settings, warnings) = ctx.settings()?;
+    let p = plan::make(&ctx.root, &settings, warnings)?;
+    if json {
+        print_json(&p)?;
+    } else {
+        print!("{}", report::plan(&p));
+    }
+    Ok(if p.ok() {
+        0
+    } else {
+        Kind::NoKernel.exit_code()
+    })
+}
+
+fn cmd_check(ctx: &Ctx) -> Result<u8> {
+    let (settings, warnings) = ctx.settings()?;
+    for w in &warnings {
+        println!("warning: {w}");
+    }
+    let where_ = if ctx.root.exists(&ctx.config) {
+        ctx.config.clone()
+    } else {
+        format!("{} (absent: defaults apply)", ctx.config)
+    };
+    println!("config: {where_}: valid");
+    let p = plan::make(&ctx.root, &settings, Vec::new())?;
+    print!("{}", report::plan(&p));
+    match p.failure() {
+        Some(f) => Err(f.into()),
+        None => Ok(0),
+    }
+}
+
+fn cmd_list(ctx: &Ctx, json: bool) -> Result<u8> {
+    let (settings, _) = ctx.settings()?;
+    let (menu, scanned) = plan::entries(&ctx.root, &settings)?;
+    let running = plan::running_version(&ctx.root);
+    let chosen = match &settings.kernel {
+        KernelChoice::Path(_) => None,
+        choice => select::select(menu.as_ref(), &scanned, choice, running.as_deref())
+            .ok()
+            .map(|c| c.entry),
+    };
+    if json {
+        let default = menu.as_ref().and_then(|m| match &m.default {
+            crate::entry::DefaultEntry::Index(i, _) => m.entries.get(*i).cloned(),
+            crate::entry::DefaultEntry::Unresolved(_) => None,
+        });
+        let rows: Vec<serde_json::Value> = menu
+            .iter()
+            .flat_map(|m| m.entries.iter())
+            .chain(scanned.iter())
+            .map(|e| {
+                serde_json::json!({
+                    "entry": e,
+                    "default": Some(e) == default.as_ref(),
+                    "chosen": Some(e) == chosen.as_ref(),
+                })
+            })
+            .collect();
+        print_json(&rows)?;
+    } else {
+        print!("{}", report::list(menu.as_ref(), &scanned, chosen.as_ref()));
+    }
+    Ok(0)
+}
+
+/// Unloads after a failure, so that no stale image wins at reboot. Only images that are ours
+/// or that we were about to replace get here.
+fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
+    if load::kexec_loaded(&ctx.root) == Some(true) {
+        match load::unload(settings) {
+            Ok(()) => log.notice(
+                "unloaded the previously staged kernel, so the reboot goes through the firmware",
+            ),
+            Err(e) => log.warning(&format!(
+                "could not unload the previously staged kernel: {e:#}"
+            )),
+        }
+    }
+    let _ = state::clear(&ctx.root);
+}
+
+fn cmd_load(ctx: &Ctx, reason: Option<&str>, dry_run: bool) -> Result<u8> {
+    if !ctx.root.is_host() && !dry_run {
+        bail!("loading is refused with --root {} (it would load the tree's kernel into this machine); add --dry-run", ctx.root.base().display());
+    }
+    let mut log = ctx.log();
+    let result = load_inner(ctx, reason, dry_run, &mut log).map_err(|e| {
+        failure::with_suffix(e, "nothing staged, the reboot goes through the firmware")
+    });
+    if let Err(e) = &result {
+        log.error_to_syslog(&format!("{e:#}"));
+    }
+    result
+}
+
+fn load_inner(ctx: &Ctx, reason: Option<&str>, dry_run: bool, log: &mut Log) -> Result<u8> {
+    let (mut settings, warnings) = match ctx.settings() {
+        Ok(s) => s,
+        Err(e) => {
+            if !dry_run && state::read(&ctx.root).is_some() {
+                unload_after_failure(ctx, &Settings::default(), log);
+            }
+            return Err(e);
+        }
+    };
+    for w in &warnings {
+        log.warning(&w.to_string());
+    }
+
+    let next = state::read_next(&ctx.root);
+    if let Some(n) = &next {
+        if n.firmware {
+            if !dry_run {
+                unload_after_failure(ctx, &settings, log);
+            }
+            log.notice("one firmware reboot was asked for (kexec-reboot reboot --firmware): nothing staged");
+            return Ok(0);
+        }
+        if let Some(v) = &n.kernel {
+            settings.kernel = KernelChoice::Version(v.clone());
+        }
+    }
+
+    let loaded = load::kexec_loaded(&ctx.root);
+    let ours = state::read(&ctx.root);
+    if loaded == Some(true) && ours.is_none() && settings.respect_manual && next.is_none() {
+        log.notice("kept the kernel that was loaded by hand (KEXEC_RESPECT_MANUAL=yes); nothing else staged");
+        return Ok(0);
+    }
+
+    let p = match plan::make(&ctx.root, &settings, Vec::new()) {
+        Ok(p) => p,
+        Err(e) => {
+            if !dry_run {
+                unload_after_failure(ctx, &settings, log);
+            }
+            return Err(e);
+        }
+    };
+    if ctx.verbose {
+        eprint!("{}", report::plan(&p));
+    }
+    if let Some(f) = p.failure() {
+        if !dry_run {
+            unload_after_failure(ctx, &settings, log);
+        }
+        return Err(f.into());
+    }
+    let what = p.version.clone().unwrap_or_else(|| p.kernel.clone());
+    if dry_run {
+        log.notice(&format!(
+            "would stage {what} ({}); dry run, nothing loaded",
+            p.why
+        ));
+        return Ok(0);
+    }
+    let method = match load::load(&ctx.root, &p, &settings) {
+        Ok(m) => m,
+        Err(e) => {
+            unload_after_failure(ctx, &settings, log);
+            return Err(e);
+        }
+    };
+    if load::kexec_loaded(&ctx.root) == Some(false) {
+        return Err(Failure::new(Kind::Load, format!("{method} of {} reported success but /sys/kernel/kexec_loaded says nothing is staged", p.kernel)).into());
+    }
+    // A one-time request stays until this boot ends (its boot id expires it): the rc script's
+    // load at shutdown must see it too.
+    record(ctx, &p, method, reason, log);
+    log.notice(&format!("staged {what} ({}) with {method}", p.why));
+    Ok(0)
+}
+
+fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log) {
+    let staged = Staged {
+        boot_id: state::boot_id(&ctx.root),
+        kernel: p.kernel.clone(),
+        initrds: p.initrds.clone(),
+        cmdline: p.cmdline.clone(),
+        version: p.version.clone(),
+        method: method.to_string(),
+        why: p.why.clone(),
+        reason: reason.map(str::to_string),
+        time: state::now(),
+    };
+    if let Err(e) = state::write(&ctx.root, &staged) {
+        log.warning(&format!(
+            "the kernel is staged, but the record of it could not be written: {e:#}"
+        ));
+    }
+}
+
+fn cmd_unload(ctx: &Ctx) -> Result<u8> {
+    if !ctx.root.is_host() {
+        bail!(
+            "unloading is refused with --root {}: it acts on this machine's kernel",
+            ctx.root.base().display()
+        );
+    }
+    let (settings, _) = ctx.settings().unwrap_or_default();
+    let mut log = ctx.log();
+    if load::kexec_loaded(&ctx.root) == Some(true) {
+        load::unload(&settings)?;
+        log.notice("unloaded the staged kernel");
+    } else if !ctx.quiet {
+        println!("nothing staged");
+    }
+    state::clear(&ctx.root)?;
+    Ok(0)
+}
+
+fn cmd_status(ctx: &Ctx, json: bool) -> Result<u8> {
+    let loaded = load::kexec_loaded(&ctx.root);
+    let ours = state::read(&ctx.root);
+    let next = state::read_next(&ctx.root);
+    let (code, words) = match (loaded, &ours) {
+        (None, _) => (3, "kexec is not available in this kernel (no /sys/kernel/kexec_loaded)".to_string()),
+        (Some(false), _) => (3, "nothing staged: a reboot now goes through the firmware".to_string()),
+        (Some(true), Some(s)) => (
+            0,
+            format!(
+                "staged {} by kexec-reboot ({}) with {}\n  kernel:  {}\n  initrd:  {}\n  cmdline: {}",
+                s.version.as_deref().unwrap_or(&s.kernel),
+                s.why,
+                s.method,
+                s.kernel,
+                if s.initrds.is_empty() { "(none)".to_string() } else { s.initrds.join(" + ") },
+                s.cmdline
+            ),
+        ),
+        (Some(true), None) => (0, "a kernel is staged that kexec-reboot did not load (a manual `kexec -l`?)".to_string()),
+    };
+    if json {
+        print_json(&serde_json::json!({
+            "loaded": loaded,
+            "ours": ours.is_some(),
+            "staged": ours,
+            "next": next,
+        }))?;
+    } else {
+        println!("{words}");
+        if let Some(n) = &next {
+            match (&n.kernel, n.firmware) {
+                (_, true) => println!("the next reboot goes through the firmware once (kexec-reboot reboot --firmware)"),
+                (Some(v), _) => println!("the next reboot boots {v} once (kexec-reboot reboot --kernel)"),
+                _ => {}
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn cmd_reboot(
+    ctx: &Ctx,
+    firmware_ok: bool,
+    firmware: bool,
+    kernel: Option<String>,
+    dry_run: bool,
+) -> Result<u8> {
+    if !ctx.root.is_host() && !dry_run {
+        bail!(
+            "rebooting is refused with --root {}; add --dry-run",
+            ctx.root.base().display()
+        );
+    }
+    let boot_id = state::boot_id(&ctx.root);
+    if firmware {
+        if !dry_run {
+            let (settings, _) = ctx.settings().unwrap_or_default();
+            state::write_next(
+                &ctx.root,
+                &Next {
+                    boot_id,
+                    kernel: None,
+                    firmware: true,
+                },
+            )?;
+            if load::kexec_loaded(&ctx.root) == Some(true) {
+                load::unload(&settings)?;
+            }
+            let _ = state::clear(&ctx.root);
+        }
+        return shutdown(ctx, dry_run);
+    }
+    if let Some(v) = &kernel {
+        if !dry_run {
+            state::write_next(
+                &ctx.root,
+                &Next {
+                    boot_id,
+                    kernel: Some(v.clone()),
+                    firmware: false,
+                },
+            )?;
+        }
+    }
+    match cmd_load(ctx, Some("kexec-reboot reboot"), dry_run) {
+        Ok(_) => shutdown(ctx, dry_run),
+        Err(e) if firmware_ok => {
+            eprintln!("kexec-reboot: error: {e:#}");
+            eprintln!("kexec-reboot: rebooting through the firmware (--firmware-ok)");
+            shutdown(ctx, dry_run)
+        }
+        Err(e) => {
+            if kernel.is_some() && !dry_run {
+                let _ = state::clear_next(&ctx.root);
+            }
+            Err(failure::with_suffix(
+                e,
+                "not rebooting (add --firmware-ok to reboot through the firmware anyway)",
+            ))
+        }
+    }
+}
+
+fn shutdown(ctx: &Ctx, dry_run: bool) -> Result<u8> {
+    if dry_run {
+        if !ctx.quiet {
+            println!("dry run: would run shutdown -r now");
+        }
+        return Ok(0);
+    }
+    let status = Process::new("/sbin/shutdown")
+        .args(["-r", "now"])
+        .status()
+        .context("running /sbin/shutdown -r now")?;
+    if !status.success() {
+        bail!("/sbin/shutdown -r now failed ({status})");
     }
     Ok(0)
 }
@@ -25,7 +418,12 @@ fn generate(what: Generate) -> Result<u8> {
             man.render(&mut out).context("writing the man page")?;
         }
         Generate::CompleteBash => {
-            clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "kexec-reboot", &mut out);
+            clap_complete::generate(
+                clap_complete::Shell::Bash,
+                &mut cmd,
+                "kexec-reboot",
+                &mut out,
+            );
         }
     }
     out.flush().context("writing to stdout")?;

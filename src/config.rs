@@ -123,3 +123,12 @@ pub fn parse(text: &str, file: &str) -> Result<(Settings, Vec<Warning>)> {
     let _ = (text, file);
     Ok((Settings::default(), Vec::new()))
 }
+
+/// Reads and parses the config file under `root`; a missing file means the defaults.
+pub fn load(root: &crate::root::SysRoot, file: &str) -> Result<(Settings, Vec<Warning>)> {
+    if !root.exists(file) {
+        return Ok((Settings::default(), Vec::new()));
+    }
+    let text = root.read_to_string(file)?;
+    parse(&text, file)
+}

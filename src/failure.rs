@@ -59,3 +59,17 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         .map(|f| f.kind.exit_code())
         .unwrap_or(1)
 }
+
+/// The same error with `suffix` after its whole message, keeping its [`Kind`] (exit code).
+/// Used where the consequence belongs at the end of the line: "…; nothing staged".
+pub fn with_suffix(err: anyhow::Error, suffix: &str) -> anyhow::Error {
+    let kind = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<Failure>())
+        .map(|f| f.kind);
+    let message = format!("{err:#}; {suffix}");
+    match kind {
+        Some(kind) => Failure::new(kind, message).into(),
+        None => anyhow::Error::msg(message),
+    }
+}

@@ -18,6 +18,7 @@ pub mod load;
 pub mod log;
 pub mod plan;
 pub mod preflight;
+pub mod report;
 pub mod root;
 pub mod select;
 pub mod state;

@@ -1,1 +1,217 @@
-//! STUB
+//! What would be loaded and why: config → boot entries → choice → initrd → command line →
+//! preflight checks. Loads nothing, so `plan`, `check`, `list` and `load` all share it.
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::bootloader;
+use crate::cmdline;
+use crate::config::{CmdlineChoice, InitrdChoice, KernelChoice, Method, Settings};
+use crate::entry::{BootEntry, BootMenu, Source, Warning};
+use crate::failure::{Failure, Kind};
+use crate::preflight::{self, Check};
+use crate::root::SysRoot;
+use crate::select::{self, Choice};
+
+/// Where the running kernel's version and command line are read (through the root).
+pub const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+/// The running kernel's command line.
+pub const PROC_CMDLINE: &str = "/proc/cmdline";
+
+/// Everything `load` needs, and everything an operator wants to see before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// Kernel image, as the system sees it.
+    pub kernel: String,
+    /// The initrd: null when none, the path when one, the paths joined by a space when several
+    /// (they are concatenated into one image at load time, early microcode first).
+    pub initrd: Option<String>,
+    /// The initrds one by one.
+    pub initrds: Vec<String>,
+    /// The command line the new kernel gets.
+    pub cmdline: String,
+    /// Kernel version, when known.
+    pub version: Option<String>,
+    /// Where the kernel came from.
+    pub source: Source,
+    /// Title of the boot entry, or null.
+    pub entry: Option<String>,
+    /// `auto`, `file` or `kexec-tools`: how it will be loaded.
+    pub method: String,
+    /// Why this kernel, in words.
+    pub why: String,
+    /// Where the command line came from, in words.
+    pub cmdline_from: String,
+    /// Preflight checks, in order.
+    pub checks: Vec<Check>,
+    /// Odd things noticed on the way (config, boot loader files).
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// True when every preflight check passed.
+    pub fn ok(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+
+    /// The first failed check as a [`Failure`] (exit 4), if any.
+    pub fn failure(&self) -> Option<Failure> {
+        self.checks
+            .iter()
+            .find(|c| !c.ok)
+            .map(|c| Failure::new(Kind::NoKernel, c.detail.clone()))
+    }
+}
+
+/// The method name used in plans, state and messages.
+pub fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Auto => "auto",
+        Method::File => "file",
+        Method::KexecTools => "kexec-tools",
+    }
+}
+
+/// The running kernel's version (`uname -r` through the root), if readable.
+pub fn running_version(root: &SysRoot) -> Option<String> {
+    root.read_to_string(OSRELEASE)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The boot loader's menu and the scanned kernels, as `settings` asks.
+pub fn entries(root: &SysRoot, settings: &Settings) -> Result<(Option<BootMenu>, Vec<BootEntry>)> {
+    let menu = bootloader::read_menu(root, settings.bootloader)?;
+    let scanned = if root.is_dir("/boot") {
+        bootloader::scan(root)?
+    } else {
+        Vec::new()
+    };
+    Ok((menu, scanned))
+}
+
+/// Works out the plan. `kernel_override` (from `reboot --kernel`) replaces `KEXEC_KERNEL`.
+/// Errors are [`Failure`]s of kind `NoKernel` when no entry matches; failed preflight checks
+/// are in `checks`, not errors.
+pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> Result<Plan> {
+    let (menu, scanned) = entries(root, settings)?;
+    if let Some(m) = &menu {
+        warnings.extend(m.warnings.iter().cloned());
+    }
+    let running = running_version(root);
+
+    let (entry, why, from_bootloader) = match &settings.kernel {
+        KernelChoice::Path(p) => (path_entry(root, p), format!("KEXEC_KERNEL={p}"), false),
+        choice => {
+            let Choice { entry, why } =
+                select::select(menu.as_ref(), &scanned, choice, running.as_deref())?;
+            let from_bl = entry.source != Source::Scan;
+            (entry, why, from_bl)
+        }
+    };
+
+    let initrds = match &settings.initrd {
+        InitrdChoice::None => Vec::new(),
+        InitrdChoice::Path(p) => vec![p.clone()],
+        InitrdChoice::Auto => {
+            if !entry.initrds.is_empty() {
+                entry.initrds.clone()
+            } else if let Some(v) = &entry.version {
+                bootloader::scan::initrd_for_version(root, v)
+                    .into_iter()
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        }
+    };
+
+    let running_cmdline = || -> Result<String> {
+        let text = root
+            .read_to_string(PROC_CMDLINE)
+            .with_context(|| "the running command line is needed (KEXEC_CMDLINE); set KEXEC_CMDLINE to a literal command line")?;
+        Ok(cmdline::clean_running(&text))
+    };
+    let (base, cmdline_from) = match &settings.cmdline {
+        CmdlineChoice::Literal(s) => (s.clone(), "KEXEC_CMDLINE".to_string()),
+        CmdlineChoice::Running => (
+            running_cmdline()?,
+            "the running kernel (/proc/cmdline)".to_string(),
+        ),
+        CmdlineChoice::Bootloader => {
+            if !from_bootloader {
+                return Err(Failure::new(
+                    Kind::NoKernel,
+                    format!("KEXEC_CMDLINE=bootloader, but {} comes from no boot loader entry; set KEXEC_CMDLINE=auto or a literal command line", entry.kernel),
+                )
+                .into());
+            }
+            (
+                entry.args.clone(),
+                format!("the boot entry at {}:{}", entry.file, entry.line),
+            )
+        }
+        CmdlineChoice::Auto => {
+            let running_kernel = matches!(settings.kernel, KernelChoice::Running);
+            if from_bootloader && !running_kernel {
+                (
+                    entry.args.clone(),
+                    format!("the boot entry at {}:{}", entry.file, entry.line),
+                )
+            } else {
+                (
+                    running_cmdline()?,
+                    "the running kernel (/proc/cmdline)".to_string(),
+                )
+            }
+        }
+    };
+    let cmdline = cmdline::compose(&base, &settings.append, &settings.remove);
+
+    let mut plan = Plan {
+        kernel: entry.kernel.clone(),
+        initrd: if initrds.is_empty() {
+            None
+        } else {
+            Some(initrds.join(" "))
+        },
+        initrds,
+        cmdline,
+        version: entry.version.clone(),
+        source: entry.source,
+        entry: if from_bootloader {
+            Some(entry.title.clone())
+        } else {
+            None
+        },
+        method: method_name(settings.method).to_string(),
+        why,
+        cmdline_from,
+        checks: Vec::new(),
+        warnings: warnings.iter().map(|w| w.to_string()).collect(),
+    };
+    plan.checks = preflight::run(root, &plan, settings);
+    Ok(plan)
+}
+
+/// An entry for a kernel named by path in the config.
+fn path_entry(root: &SysRoot, path: &str) -> BootEntry {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let version = name
+        .strip_prefix("vmlinuz-")
+        .map(str::to_string)
+        .or_else(|| preflight::header_version(root, path));
+    BootEntry {
+        title: name.to_string(),
+        id: None,
+        version,
+        kernel: path.to_string(),
+        initrds: Vec::new(),
+        args: String::new(),
+        source: Source::Config,
+        file: crate::config::DEFAULT_PATH.to_string(),
+        line: 0,
+        rescue: false,
+    }
+}

@@ -1,1 +1,191 @@
-//! STUB
+//! Checks made before anything is loaded: is the kernel a bootable bzImage for this machine,
+//! are the initrds there, does `/lib/modules/<version>` exist, does the command line fit.
+//!
+//! Each failed check says, on one line, which file, what is wrong and what to do. A plan with
+//! a failed check is never loaded.
+
+use std::fs::File;
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::kernel_image;
+use crate::plan::Plan;
+use crate::root::SysRoot;
+
+/// How much of a kernel file the header checks read.
+const HEADER_BYTES: u64 = 64 * 1024;
+
+/// One preflight check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Short name: `kernel`, `kernel-version`, `initrd`, `modules`, `cmdline`.
+    pub name: String,
+    /// Passed.
+    pub ok: bool,
+    /// What was found, or what is wrong and what to do.
+    pub detail: String,
+}
+
+fn pass(name: &str, detail: impl Into<String>) -> Check {
+    Check {
+        name: name.to_string(),
+        ok: true,
+        detail: detail.into(),
+    }
+}
+
+fn fail(name: &str, detail: impl Into<String>) -> Check {
+    Check {
+        name: name.to_string(),
+        ok: false,
+        detail: detail.into(),
+    }
+}
+
+/// The first bytes of a file under the root.
+fn read_head(root: &SysRoot, path: &str, limit: u64) -> std::io::Result<Vec<u8>> {
+    let host = root
+        .host_path(path)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let mut buf = Vec::new();
+    File::open(host)?.take(limit).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// The version a kernel image's header gives (first word of its version string).
+pub fn header_version(root: &SysRoot, path: &str) -> Option<String> {
+    let head = read_head(root, path, HEADER_BYTES).ok()?;
+    let info = kernel_image::inspect(&head).ok()?;
+    info.version_string
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+}
+
+/// A rescue image (`vmlinuz-0-rescue-<machine-id>`).
+fn is_rescue(version: &str) -> bool {
+    version.starts_with("0-rescue-") || version.contains("-rescue-")
+}
+
+/// Runs every check on `plan`.
+pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let mut cmdline_size = None;
+    let mut header_version: Option<String> = None;
+
+    // The kernel image.
+    let k = &plan.kernel;
+    match root.metadata(k) {
+        Err(_) => checks.push(fail(
+            "kernel",
+            format!(
+                "{k}: no such kernel image; reinstall the kernel package or fix the boot entry"
+            ),
+        )),
+        Ok(md) if !md.is_file() => checks.push(fail(
+            "kernel",
+            format!(
+                "{k}: not a regular file; point KEXEC_KERNEL or the boot entry at a kernel image"
+            ),
+        )),
+        Ok(_) => match read_head(root, k, HEADER_BYTES) {
+            Err(e) => checks.push(fail(
+                "kernel",
+                format!("{k}: cannot be read ({e}); check its permissions"),
+            )),
+            Ok(head) => match kernel_image::inspect(&head) {
+                Err(e) => checks.push(fail(
+                    "kernel",
+                    format!("{k}: {e:#}; reinstall the kernel package or choose another kernel"),
+                )),
+                Ok(info) => {
+                    if cfg!(target_pointer_width = "64") && !info.can_64bit {
+                        checks.push(fail("kernel", format!("{k}: a 32-bit-only kernel cannot be booted from this 64-bit kernel; choose a 64-bit kernel")));
+                    } else {
+                        checks.push(pass(
+                            "kernel",
+                            format!(
+                                "{k}: bzImage, boot protocol {}.{:02}",
+                                info.protocol.0, info.protocol.1
+                            ),
+                        ));
+                    }
+                    cmdline_size = Some(info.cmdline_size);
+                    if let (Some(v), Some(vs)) = (&plan.version, &info.version_string) {
+                        let header_v = vs.split_whitespace().next().unwrap_or("");
+                        header_version = Some(header_v.to_string()).filter(|h| !h.is_empty());
+                        if is_rescue(v) {
+                            checks.push(pass(
+                                "kernel-version",
+                                format!("{k}: rescue image of {header_v}"),
+                            ));
+                        } else if header_v == v {
+                            checks.push(pass(
+                                "kernel-version",
+                                format!("{k}: header says {header_v}"),
+                            ));
+                        } else {
+                            checks.push(fail("kernel-version", format!("{k}: the file is named for {v} but its header says {header_v}; reinstall the kernel package or set KEXEC_KERNEL")));
+                        }
+                    }
+                }
+            },
+        },
+    }
+
+    // The initrds.
+    for i in &plan.initrds {
+        match root.metadata(i) {
+            Err(_) => checks.push(fail(
+                "initrd",
+                format!("{i}: no such initrd; rebuild it (dracut/mkinitrd) or set KEXEC_INITRD"),
+            )),
+            Ok(md) if !md.is_file() => checks.push(fail(
+                "initrd",
+                format!("{i}: not a regular file; set KEXEC_INITRD to an initrd image"),
+            )),
+            Ok(md) if md.len() == 0 => checks.push(fail(
+                "initrd",
+                format!("{i}: empty; rebuild it (dracut/mkinitrd) or set KEXEC_INITRD"),
+            )),
+            Ok(md) => match read_head(root, i, 1) {
+                Err(e) => checks.push(fail(
+                    "initrd",
+                    format!("{i}: cannot be read ({e}); check its permissions"),
+                )),
+                Ok(_) => checks.push(pass("initrd", format!("{i}: {} bytes", md.len()))),
+            },
+        }
+    }
+
+    // The kernel's modules.
+    if settings.require_modules {
+        // A rescue image is named for the machine, not the kernel: its header tells the version.
+        let version = match &plan.version {
+            Some(v) if is_rescue(v) => header_version.clone().or_else(|| plan.version.clone()),
+            v => v.clone(),
+        };
+        match &version {
+            Some(v) => {
+                let dir = format!("/lib/modules/{v}");
+                if root.is_dir(&dir) {
+                    checks.push(pass("modules", format!("{dir} present")));
+                } else {
+                    checks.push(fail("modules", format!("{dir}: missing, so {v} would boot without its modules; reinstall the kernel package or set KEXEC_REQUIRE_MODULES=no")));
+                }
+            }
+            None => checks.push(fail("modules", format!("{}: the kernel's version is unknown, so /lib/modules cannot be checked; name the kernel vmlinuz-<version> or set KEXEC_REQUIRE_MODULES=no", plan.kernel))),
+        }
+    }
+
+    // The command line.
+    if let Some(max) = cmdline_size {
+        let len = plan.cmdline.len();
+        if len as u64 > u64::from(max) {
+            checks.push(fail("cmdline", format!("the command line is {len} bytes, {} takes at most {max}; shorten KEXEC_APPEND or the boot entry's arguments", plan.kernel)));
+        } else {
+            checks.push(pass("cmdline", format!("{len} of {max} bytes")));
+        }
+    }
+    checks
+}

@@ -1,1 +1,134 @@
-//! STUB
+//! What we staged, so `status` can tell our image from one loaded by hand.
+//!
+//! One small JSON file under /var/run, written atomically (temporary file, then rename) with
+//! mode 0644. It names the boot it was written in (`/proc/sys/kernel/random/boot_id`): a record
+//! from another boot says nothing about what is loaded now.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::root::SysRoot;
+
+/// Where the record lives.
+pub const STATE_FILE: &str = "/var/run/kexec-reboot.state";
+/// This boot's id.
+pub const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+
+/// A record of one staged load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staged {
+    /// The boot this was staged in.
+    pub boot_id: String,
+    pub kernel: String,
+    pub initrds: Vec<String>,
+    pub cmdline: String,
+    pub version: Option<String>,
+    /// `kexec_file_load` or `kexec -l`.
+    pub method: String,
+    /// Why this kernel.
+    pub why: String,
+    /// Why the load was made (`--reason`).
+    pub reason: Option<String>,
+    /// Seconds since the epoch.
+    pub time: u64,
+}
+
+/// This boot's id, or an empty string when the kernel does not say.
+pub fn boot_id(root: &SysRoot) -> String {
+    root.read_to_string(BOOT_ID)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The record of this boot's load, if any (records of other boots are ignored).
+pub fn read(root: &SysRoot) -> Option<Staged> {
+    let text = root.read_to_string(STATE_FILE).ok()?;
+    let s: Staged = serde_json::from_str(&text).ok()?;
+    (s.boot_id == boot_id(root)).then_some(s)
+}
+
+/// Writes the record atomically.
+pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
+    let path = root.host_path(STATE_FILE)?;
+    let tmp = root.host_path(&format!("{STATE_FILE}.tmp"))?;
+    let text = serde_json::to_string_pretty(staged).context("encoding the state record")?;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("creating the directory of {STATE_FILE}"))?;
+    }
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(&tmp)
+        .with_context(|| format!("writing {STATE_FILE}.tmp"))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("writing {STATE_FILE}.tmp"))?;
+    fs::rename(&tmp, &path)
+        .with_context(|| format!("renaming {STATE_FILE}.tmp to {STATE_FILE}"))?;
+    Ok(())
+}
+
+/// Removes the record (after an unload). A missing record is fine.
+pub fn clear(root: &SysRoot) -> Result<()> {
+    let path = root.host_path(STATE_FILE)?;
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("removing {STATE_FILE}")),
+    }
+}
+
+/// Seconds since the epoch, now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A one-time request from `kexec-reboot reboot --kernel V` or `--firmware`, honoured by the
+/// next `load` of the same boot and then removed.
+pub const NEXT_FILE: &str = "/var/run/kexec-reboot.next";
+
+/// What the next load should do instead of the config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Next {
+    pub boot_id: String,
+    /// Boot this kernel version once.
+    pub kernel: Option<String>,
+    /// Stage nothing: one firmware reboot.
+    pub firmware: bool,
+}
+
+/// The one-time request of this boot, if any.
+pub fn read_next(root: &SysRoot) -> Option<Next> {
+    let text = root.read_to_string(NEXT_FILE).ok()?;
+    let n: Next = serde_json::from_str(&text).ok()?;
+    (n.boot_id == boot_id(root)).then_some(n)
+}
+
+/// Records a one-time request (atomically).
+pub fn write_next(root: &SysRoot, next: &Next) -> Result<()> {
+    let path = root.host_path(NEXT_FILE)?;
+    let tmp = root.host_path(&format!("{NEXT_FILE}.tmp"))?;
+    let text = serde_json::to_string(next).context("encoding the one-time request")?;
+    fs::write(&tmp, text).with_context(|| format!("writing {NEXT_FILE}.tmp"))?;
+    fs::rename(&tmp, &path).with_context(|| format!("renaming {NEXT_FILE}.tmp to {NEXT_FILE}"))
+}
+
+/// Removes the one-time request.
+pub fn clear_next(root: &SysRoot) -> Result<()> {
+    let path = root.host_path(NEXT_FILE)?;
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("removing {NEXT_FILE}")),
+    }
+}
