@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Load { reason, dry_run } => cmd_load(&ctx, reason.as_deref(), dry_run),
         Command::Unload => cmd_unload(&ctx),
         Command::Status { json } => cmd_status(&ctx, json),
+        Command::Confirm => cmd_confirm(&ctx),
         Command::Reboot {
             firmware_ok,
             firmware,
@@ -201,9 +202,16 @@ fn load_inner(ctx: &Ctx, reason: Option<&str>, dry_run: bool, log: &mut Log) -> 
 
     let loaded = load::kexec_loaded(&ctx.root);
     let ours = state::read(&ctx.root);
-    if loaded == Some(true) && ours.is_none() && settings.respect_manual && next.is_none() {
-        log.notice("kept the kernel that was loaded by hand (KEXEC_RESPECT_MANUAL=yes); nothing else staged");
-        return Ok(0);
+    if loaded == Some(true) && ours.is_none() && next.is_none() {
+        let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
+        if stale {
+            log.notice(
+                "replacing a kernel image that was already staged when the system came up (stale)",
+            );
+        } else if settings.respect_manual {
+            log.notice("kept the kernel that was loaded by hand (KEXEC_RESPECT_MANUAL=yes); nothing else staged");
+            return Ok(0);
+        }
     }
 
     let p = match plan::make(&ctx.root, &settings, Vec::new()) {
@@ -284,6 +292,29 @@ fn cmd_unload(ctx: &Ctx) -> Result<u8> {
         println!("nothing staged");
     }
     state::clear(&ctx.root)?;
+    Ok(0)
+}
+
+fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
+    if !ctx.root.is_host() {
+        bail!(
+            "confirm is refused with --root {}: it records this machine's boot",
+            ctx.root.base().display()
+        );
+    }
+    let loaded_at_start = load::kexec_loaded(&ctx.root) == Some(true);
+    state::write_boot(
+        &ctx.root,
+        &state::BootRecord {
+            boot_id: state::boot_id(&ctx.root),
+            loaded_at_start,
+            time: state::now(),
+        },
+    )?;
+    if loaded_at_start {
+        ctx.log()
+            .notice("a kernel image was already staged at boot; it will be replaced at reboot");
+    }
     Ok(0)
 }
 

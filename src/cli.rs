@@ -105,6 +105,9 @@ pub enum Command {
     },
     /// Check the config file and the chosen kernel (for operators after editing the config).
     Check,
+    /// Record this boot (run by the rc script's `start`): an image already staged now was
+    /// loaded at boot, is stale by the next reboot, and is replaced rather than kept as manual.
+    Confirm,
     /// Stage the chosen kernel, then run `shutdown -r now`.
     Reboot {
         /// Reboot even when staging fails (through the firmware).

@@ -132,3 +132,33 @@ pub fn clear_next(root: &SysRoot) -> Result<()> {
         Err(e) => Err(e).with_context(|| format!("removing {NEXT_FILE}")),
     }
 }
+
+/// What `kexec-reboot confirm` (the rc script's `start`) saw when the system came up.
+pub const BOOT_FILE: &str = "/var/run/kexec-reboot.boot";
+
+/// The record of this boot's start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootRecord {
+    pub boot_id: String,
+    /// An image was already staged when the system came up (loaded by some boot script): it is
+    /// stale by the time of the next reboot, never an operator's manual choice.
+    pub loaded_at_start: bool,
+    /// Seconds since the epoch.
+    pub time: u64,
+}
+
+/// This boot's start record, if any.
+pub fn read_boot(root: &SysRoot) -> Option<BootRecord> {
+    let text = root.read_to_string(BOOT_FILE).ok()?;
+    let b: BootRecord = serde_json::from_str(&text).ok()?;
+    (b.boot_id == boot_id(root)).then_some(b)
+}
+
+/// Writes this boot's start record (atomically).
+pub fn write_boot(root: &SysRoot, rec: &BootRecord) -> Result<()> {
+    let path = root.host_path(BOOT_FILE)?;
+    let tmp = root.host_path(&format!("{BOOT_FILE}.tmp"))?;
+    let text = serde_json::to_string(rec).context("encoding the boot record")?;
+    fs::write(&tmp, text).with_context(|| format!("writing {BOOT_FILE}.tmp"))?;
+    fs::rename(&tmp, &path).with_context(|| format!("renaming {BOOT_FILE}.tmp to {BOOT_FILE}"))
+}
