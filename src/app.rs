@@ -17,6 +17,7 @@ use crate::report;
 use crate::root::SysRoot;
 use crate::select;
 use crate::state::{self, Next, Staged};
+use crate::trust;
 
 /// Runs the verb and returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -60,6 +61,11 @@ struct Ctx {
 
 impl Ctx {
     fn settings(&self) -> Result<(Settings, Vec<Warning>)> {
+        if self.root.exists(&self.config) {
+            if let Some(why) = trust::distrust(&self.root, &self.config, "config file") {
+                return Err(Failure::new(Kind::Config, why).into());
+            }
+        }
         config::load(&self.root, &self.config)
     }
 

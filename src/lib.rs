@@ -22,4 +22,5 @@ pub mod report;
 pub mod root;
 pub mod select;
 pub mod state;
+pub mod trust;
 pub mod version;

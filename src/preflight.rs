@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::kernel_image;
 use crate::plan::Plan;
 use crate::root::SysRoot;
+use crate::trust;
 
 /// How much of a kernel file the header checks read.
 const HEADER_BYTES: u64 = 64 * 1024;
@@ -133,6 +134,17 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
         },
     }
 
+    // Only root may choose what boots.
+    if root.is_file(k) {
+        match trust::distrust(root, k, "kernel") {
+            None => checks.push(pass(
+                "kernel-owner",
+                format!("{k}: owned and writable by root only"),
+            )),
+            Some(why) => checks.push(fail("kernel-owner", why)),
+        }
+    }
+
     // The initrds.
     for i in &plan.initrds {
         match root.metadata(i) {
@@ -153,7 +165,10 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
                     "initrd",
                     format!("{i}: cannot be read ({e}); check its permissions"),
                 )),
-                Ok(_) => checks.push(pass("initrd", format!("{i}: {} bytes", md.len()))),
+                Ok(_) => match trust::distrust(root, i, "initrd") {
+                    None => checks.push(pass("initrd", format!("{i}: {} bytes", md.len()))),
+                    Some(why) => checks.push(fail("initrd", why)),
+                },
             },
         }
     }

@@ -365,3 +365,25 @@ fn help_documents_exit_codes() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Exit codes:"), "{text}");
 }
+
+#[test]
+fn a_kernel_or_config_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = copy_fixture("centos5-seed");
+    let k = root.path().join("boot/vmlinuz-2.6.18-194.11.4.el5");
+    fs::set_permissions(&k, fs::Permissions::from_mode(0o666)).unwrap();
+    let out = run(root.path(), &["load", "--dry-run"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("/boot/vmlinuz-2.6.18-194.11.4.el5") && err.contains("chmod go-w"), "{err}");
+    fs::set_permissions(&k, fs::Permissions::from_mode(0o644)).unwrap();
+
+    write_config(root.path(), "KEXEC_KERNEL=default\n");
+    let cfg = root.path().join("etc/sysconfig/kexec");
+    fs::set_permissions(&cfg, fs::Permissions::from_mode(0o646)).unwrap();
+    let out = run(root.path(), &["load", "--dry-run"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("/etc/sysconfig/kexec"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
