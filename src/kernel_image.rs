@@ -1,9 +1,34 @@
 //! x86 bzImage header checks: is this file a kernel we can boot, and how long may its command
 //! line be.
 //!
-//! STUB: being written.
+//! A wrong file in `/boot` (a half-written kernel after a full disk, a gzip'd `vmlinux`, an
+//! EFI-only image, a 32-bit kernel on a 64-bit system) must be caught before anything is staged,
+//! with a message that says what the file is. The fields read are those of the Linux/x86 boot
+//! protocol (the kernel's `Documentation/arch/x86/boot.rst`), all little-endian:
+//!
+//! | offset | field | used for |
+//! | --- | --- | --- |
+//! | 0x1F1 | setup_sects (u8, 0 means 4) | size of the real-mode setup area |
+//! | 0x1F4 | syssize (u32; u16 before 2.04) | payload size, in 16-byte units: truncation |
+//! | 0x1FE | boot_flag (0xAA55) | an x86 boot sector |
+//! | 0x202 | header ("HdrS") | a bzImage header at all |
+//! | 0x206 | version (u16, 0x020F = 2.15) | boot protocol |
+//! | 0x20E | kernel_version (u16) | version string at this + 0x200, inside the setup area |
+//! | 0x211 | loadflags (bit 0 LOADED_HIGH) | bzImage, not zImage |
+//! | 0x234 | relocatable_kernel (u8, 2.05+) | |
+//! | 0x236 | xloadflags (u16, 2.12+) | bit 0 XLF_KERNEL_64, bit 1 XLF_CAN_BE_LOADED_ABOVE_4G |
+//! | 0x238 | cmdline_size (u32, 2.06+; 255 before) | longest command line |
+//!
+//! The oldest protocol accepted is 2.02: it is the first with `cmd_line_ptr` (the command line
+//! anywhere in low memory), which is how kexec-tools' x86 bzImage loader passes the command line;
+//! older kernels (before Linux 2.4) want it at a fixed real-mode address. Every RHEL/CentOS 5+
+//! kernel is far above (2.6.18: 2.04/2.05, 2.6.32: 2.10, 3.10: 2.12/2.13). `kexec_file_load(2)`
+//! asks more (see [`Header::file_load_problem`]): protocol 2.12, a 64-bit entry and loading above
+//! 4 GiB; so a CentOS 6 kernel (2.10) can only be loaded with `kexec -l`.
 
-use anyhow::{bail, Result};
+use std::fmt;
+
+use anyhow::Result;
 
 /// What the header of a bzImage says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,28 +43,794 @@ pub struct KernelInfo {
     pub can_64bit: bool,
 }
 
-/// Reads the header of `image` (the whole file or at least its first 64 KiB).
-pub fn inspect(image: &[u8]) -> Result<KernelInfo> {
-    if image.len() < 0x264 || &image[0x202..0x206] != b"HdrS" {
-        bail!("not an x86 bzImage (no \"HdrS\" header)");
+/// `loadflags` bit 0: the protected-mode code is loaded at 0x100000 (a bzImage).
+const LOADED_HIGH: u8 = 0x01;
+/// `xloadflags` bit 0: the kernel has the legacy 64-bit entry point at 0x200.
+pub const XLF_KERNEL_64: u16 = 0x01;
+/// `xloadflags` bit 1: kernel, boot_params, command line and ramdisk may sit above 4 GiB.
+pub const XLF_CAN_BE_LOADED_ABOVE_4G: u16 = 0x02;
+
+/// The whole header, for callers that need more than [`KernelInfo`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Boot protocol version, e.g. (2, 15).
+    pub protocol: (u8, u8),
+    /// Setup sectors (0 in the file read as 4).
+    pub setup_sects: u8,
+    /// Bytes of the payload after the setup area, from `syssize`.
+    pub payload_len: u64,
+    /// `loadflags`.
+    pub loadflags: u8,
+    /// `xloadflags` (0 before protocol 2.12).
+    pub xloadflags: u16,
+    /// `relocatable_kernel` (false before protocol 2.05).
+    pub relocatable: bool,
+    /// Longest command line, without the final NUL (255 before protocol 2.06).
+    pub cmdline_size: u32,
+    /// The version string, when the pointer leads to a NUL-terminated text in the setup area.
+    pub version_string: Option<String>,
+    /// What kind of kernel this is, as far as the header tells.
+    pub bits: Bits,
+}
+
+/// Whether a kernel is a 32-bit or a 64-bit one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bits {
+    /// An x86_64 kernel.
+    B64,
+    /// An i386 kernel.
+    B32,
+    /// Not told by the header (protocol before 2.12 and no arch in the version string, e.g.
+    /// RHEL 5's `2.6.18-398.el5`).
+    Unknown,
+}
+
+impl Header {
+    /// Why `kexec_file_load(2)` would refuse this kernel (the x86_64 bzImage64 loader's checks),
+    /// or `None` when it takes it. `kexec -l` (kexec-tools) still loads such kernels.
+    pub fn file_load_problem(&self) -> Option<String> {
+        if self.protocol < (2, 12) {
+            return Some(format!(
+                "boot protocol {}.{:02} is older than 2.12, the oldest kexec_file_load takes",
+                self.protocol.0, self.protocol.1
+            ));
+        }
+        if self.xloadflags & XLF_KERNEL_64 == 0 {
+            return Some("the kernel has no 64-bit entry point (XLF_KERNEL_64)".to_string());
+        }
+        if self.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G == 0 {
+            return Some(
+                "the kernel cannot be loaded above 4 GiB (XLF_CAN_BE_LOADED_ABOVE_4G)".to_string(),
+            );
+        }
+        None
     }
-    Ok(KernelInfo {
-        protocol: (image[0x207], image[0x206]),
-        cmdline_size: 255,
-        version_string: None,
-        can_64bit: true,
+
+    /// The short form the rest of the crate uses.
+    pub fn info(&self) -> KernelInfo {
+        KernelInfo {
+            protocol: self.protocol,
+            cmdline_size: self.cmdline_size,
+            version_string: self.version_string.clone(),
+            can_64bit: self.xloadflags & XLF_KERNEL_64 != 0,
+        }
+    }
+}
+
+/// Why a file is not a kernel we can boot. Returned inside `anyhow::Error`; downcast to tell the
+/// cases apart. The messages say what the file is and what to do; callers add the file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageError {
+    /// A zero-length file.
+    Empty,
+    /// The file ends before the header or the payload the header announces.
+    Truncated {
+        /// Bytes in the file.
+        len: u64,
+        /// Bytes the header says there must be.
+        need: u64,
+    },
+    /// A compressed file (`gzip`, `xz`, ...): a compressed `vmlinux`, not a bzImage.
+    Compressed(&'static str),
+    /// An ELF file: an uncompressed `vmlinux`.
+    Elf,
+    /// A PE/COFF (EFI) image without a bzImage header (`what` names it when known).
+    PeOnly(&'static str),
+    /// No "HdrS" and nothing recognised.
+    NotBzImage,
+    /// "HdrS" present but no 0xAA55 boot sector signature.
+    NoBootSector,
+    /// LOADED_HIGH not set: an old zImage.
+    ZImage,
+    /// Boot protocol older than 2.02.
+    ProtocolTooOld(u8, u8),
+    /// A 32-bit kernel where a 64-bit one is needed.
+    Only32Bit,
+}
+
+impl fmt::Display for ImageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageError::Empty => f.write_str("the file is empty; reinstall the kernel package"),
+            ImageError::Truncated { len, need } => write!(
+                f,
+                "the file is truncated ({len} bytes, the header needs {need}); reinstall the \
+                 kernel package"
+            ),
+            ImageError::Compressed(kind) => write!(
+                f,
+                "a {kind}-compressed file (a compressed vmlinux?), not an x86 bzImage; point at \
+                 /boot/vmlinuz-*"
+            ),
+            ImageError::Elf => f.write_str(
+                "an ELF file (an uncompressed vmlinux), not an x86 bzImage; point at \
+                 /boot/vmlinuz-*",
+            ),
+            ImageError::PeOnly(what) => write!(
+                f,
+                "a PE/EFI image without an x86 bzImage header ({what}); kexec-reboot loads x86 \
+                 bzImages only"
+            ),
+            ImageError::NotBzImage => f.write_str(
+                "not an x86 bzImage (no \"HdrS\" header); point at a kernel from /boot/vmlinuz-*",
+            ),
+            ImageError::NoBootSector => f.write_str(
+                "not an x86 bzImage (no 0xAA55 boot sector signature); reinstall the kernel \
+                 package",
+            ),
+            ImageError::ZImage => f.write_str(
+                "an old zImage (not loaded high), which kexec cannot load; use a bzImage kernel",
+            ),
+            ImageError::ProtocolTooOld(major, minor) => write!(
+                f,
+                "boot protocol {major}.{minor:02} is older than 2.02, the oldest kexec can load; \
+                 use a newer kernel"
+            ),
+            ImageError::Only32Bit => f.write_str(
+                "a 32-bit kernel on a 64-bit system (its programs would not run); choose an \
+                 x86_64 kernel",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ImageError {}
+
+fn u8_at(b: &[u8], off: usize) -> Option<u8> {
+    b.get(off).copied()
+}
+
+fn u16_at(b: &[u8], off: usize) -> Option<u16> {
+    let s = b.get(off..off.checked_add(2)?)?;
+    Some(u16::from_le_bytes([s[0], s[1]]))
+}
+
+fn u32_at(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// What a file that is not a bzImage looks like, from its first bytes.
+fn sniff_other(b: &[u8]) -> Option<ImageError> {
+    const MAGICS: &[(&[u8], &str)] = &[
+        (&[0x1f, 0x8b], "gzip"),
+        (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], "xz"),
+        (b"BZh", "bzip2"),
+        (&[0x28, 0xb5, 0x2f, 0xfd], "zstd"),
+        (&[0x02, 0x21, 0x4c, 0x18], "lz4"),
+        (&[0x89, b'L', b'Z', b'O'], "lzo"),
+    ];
+    if b.starts_with(&[0x7f, b'E', b'L', b'F']) {
+        return Some(ImageError::Elf);
+    }
+    for (magic, kind) in MAGICS {
+        if b.starts_with(magic) {
+            return Some(ImageError::Compressed(kind));
+        }
+    }
+    None
+}
+
+/// Names a PE image without "HdrS" as well as its header allows.
+fn pe_kind(b: &[u8]) -> &'static str {
+    if b.get(0x38..0x3c) == Some(b"ARM\x64".as_slice()) {
+        return "an arm64 kernel Image";
+    }
+    if b.get(0x38..0x3c) == Some(b"RSCV".as_slice()) || b.get(0x30..0x38) == Some(b"RISCV\0\0\0") {
+        return "a RISC-V kernel Image";
+    }
+    if b.get(0x04..0x08) == Some(b"zimg".as_slice()) {
+        return "an EFI zboot image";
+    }
+    "an EFI application or EFI-only kernel"
+}
+
+/// The version string: NUL-terminated, printable ASCII, inside the setup area.
+fn version_string(b: &[u8], setup_len: usize) -> Option<String> {
+    let ptr = u16_at(b, 0x20e)?;
+    if ptr == 0 {
+        return None;
+    }
+    let start = usize::from(ptr) + 0x200;
+    let area = b.get(start..setup_len.min(b.len()))?;
+    let end = area.iter().position(|&c| c == 0)?;
+    let s = &area[..end];
+    if s.is_empty() || !s.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(s).into_owned())
+}
+
+/// Guesses 32/64-bit: from xloadflags where the protocol has them (every x86_64 kernel since
+/// 3.8 sets XLF_KERNEL_64), else from an arch in the version string.
+fn bits_of(protocol: (u8, u8), xloadflags: u16, version: Option<&str>) -> Bits {
+    if protocol >= (2, 12) {
+        return if xloadflags & XLF_KERNEL_64 != 0 {
+            Bits::B64
+        } else {
+            Bits::B32
+        };
+    }
+    let Some(v) = version else {
+        return Bits::Unknown;
+    };
+    let release = v.split_whitespace().next().unwrap_or("");
+    if release.contains("x86_64") || release.contains("amd64") {
+        Bits::B64
+    } else if ["i386", "i486", "i586", "i686"]
+        .iter()
+        .any(|a| release.contains(a))
+    {
+        Bits::B32
+    } else {
+        Bits::Unknown
+    }
+}
+
+/// Parses the header from the start of a file (`head`, at least the setup area: 64 KiB is
+/// plenty) and the file's full length. No host checks.
+pub fn parse_header(head: &[u8], file_len: u64) -> Result<Header, ImageError> {
+    if file_len == 0 || head.is_empty() {
+        return Err(ImageError::Empty);
+    }
+    if let Some(other) = sniff_other(head) {
+        return Err(other);
+    }
+    if head.len() < 0x206 {
+        if head.starts_with(b"MZ") {
+            return Err(ImageError::PeOnly(pe_kind(head)));
+        }
+        return Err(ImageError::Truncated {
+            len: file_len,
+            need: 0x206,
+        });
+    }
+    if head.get(0x202..0x206) != Some(b"HdrS".as_slice()) {
+        if head.starts_with(b"MZ") {
+            return Err(ImageError::PeOnly(pe_kind(head)));
+        }
+        return Err(ImageError::NotBzImage);
+    }
+    if u16_at(head, 0x1fe) != Some(0xaa55) {
+        return Err(ImageError::NoBootSector);
+    }
+    let raw_sects = u8_at(head, 0x1f1).unwrap_or(0);
+    let setup_sects = if raw_sects == 0 { 4 } else { raw_sects };
+    let setup_len = (usize::from(setup_sects) + 1) * 512;
+    if head.len() < setup_len {
+        return Err(ImageError::Truncated {
+            len: file_len.min(head.len() as u64),
+            need: setup_len as u64,
+        });
+    }
+    // From here every fixed offset below 0x240 is inside `head` (setup_len >= 2560).
+    let version = u16_at(head, 0x206).unwrap_or(0);
+    let protocol = ((version >> 8) as u8, (version & 0xff) as u8);
+    if protocol < (2, 2) {
+        return Err(ImageError::ProtocolTooOld(protocol.0, protocol.1));
+    }
+    let loadflags = u8_at(head, 0x211).unwrap_or(0);
+    if loadflags & LOADED_HIGH == 0 {
+        return Err(ImageError::ZImage);
+    }
+    let paragraphs = if protocol >= (2, 4) {
+        u64::from(u32_at(head, 0x1f4).unwrap_or(0))
+    } else {
+        u64::from(u16_at(head, 0x1f4).unwrap_or(0))
+    };
+    let payload_len = paragraphs * 16;
+    // Old build tools rounded syssize up without padding the file: allow 15 bytes short.
+    let need = setup_len as u64 + payload_len.saturating_sub(15);
+    if file_len < need {
+        return Err(ImageError::Truncated {
+            len: file_len,
+            need,
+        });
+    }
+    let relocatable = protocol >= (2, 5) && u8_at(head, 0x234).unwrap_or(0) != 0;
+    let xloadflags = if protocol >= (2, 12) {
+        u16_at(head, 0x236).unwrap_or(0)
+    } else {
+        0
+    };
+    let cmdline_size = if protocol >= (2, 6) {
+        u32_at(head, 0x238).unwrap_or(255)
+    } else {
+        255
+    };
+    let version_string = version_string(head, setup_len);
+    let bits = bits_of(protocol, xloadflags, version_string.as_deref());
+    Ok(Header {
+        protocol,
+        setup_sects,
+        payload_len,
+        loadflags,
+        xloadflags,
+        relocatable,
+        cmdline_size,
+        version_string,
+        bits,
     })
+}
+
+/// Checks a kernel for a host: the header must parse, and a 64-bit host refuses a kernel known
+/// to be 32-bit. `head` is the start of the file (64 KiB is plenty), `file_len` its length.
+pub fn inspect_for(head: &[u8], file_len: u64, host_64bit: bool) -> Result<Header> {
+    let h = parse_header(head, file_len)?;
+    if host_64bit && h.bits == Bits::B32 {
+        return Err(ImageError::Only32Bit.into());
+    }
+    Ok(h)
+}
+
+/// Reads the header of `image` (the whole file: the payload length is checked against it) and
+/// checks it for this build's architecture. Errors are [`ImageError`]s inside `anyhow::Error`.
+pub fn inspect(image: &[u8]) -> Result<KernelInfo> {
+    let h = inspect_for(image, image.len() as u64, cfg!(target_arch = "x86_64"))?;
+    Ok(h.info())
+}
+
+/// Whether the kernel's version string starts with `version` as a whole word
+/// (`2.6.32-754.el6.x86_64` matches `2.6.32-754.el6.x86_64 (mockbuild@...) #1 SMP ...`, while
+/// `2.6.32-75` does not).
+pub fn version_matches(info: &KernelInfo, version: &str) -> bool {
+    let Some(s) = info.version_string.as_deref() else {
+        return false;
+    };
+    if version.is_empty() {
+        return false;
+    }
+    match s.strip_prefix(version) {
+        Some(rest) => rest.is_empty() || rest.starts_with(char::is_whitespace),
+        None => false,
+    }
+}
+
+/// How to build a fake bzImage; `FakeImage::new(version)` is a fully valid one.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct FakeImage {
+    /// The version string (`2.6.32-754.el6.x86_64`); " (fake@build) #1 SMP" is appended.
+    pub version: String,
+    /// Boot protocol.
+    pub protocol: (u8, u8),
+    /// setup_sects as written (0 means 4).
+    pub setup_sects: u8,
+    /// loadflags.
+    pub loadflags: u8,
+    /// xloadflags.
+    pub xloadflags: u16,
+    /// relocatable_kernel.
+    pub relocatable: bool,
+    /// cmdline_size.
+    pub cmdline_size: u32,
+    /// Write the 0xAA55 boot sector signature.
+    pub boot_flag: bool,
+    /// Write "HdrS".
+    pub magic: bool,
+    /// Bytes of payload after the setup area (a multiple of 16).
+    pub payload: usize,
+    /// Cut the file to this many bytes at the end.
+    pub truncate_to: Option<usize>,
+}
+
+impl FakeImage {
+    /// A valid image: protocol 2.15, cmdline_size 2048, XLF_KERNEL_64 and above-4G, relocatable.
+    pub fn new(version: &str) -> Self {
+        FakeImage {
+            version: version.to_string(),
+            protocol: (2, 15),
+            setup_sects: 4,
+            loadflags: LOADED_HIGH,
+            xloadflags: XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G,
+            relocatable: true,
+            cmdline_size: 2048,
+            boot_flag: true,
+            magic: true,
+            payload: 1024,
+            truncate_to: None,
+        }
+    }
+
+    /// The bytes of the file.
+    pub fn build(&self) -> Vec<u8> {
+        let sects = if self.setup_sects == 0 {
+            4
+        } else {
+            usize::from(self.setup_sects)
+        };
+        let setup_len = (sects + 1) * 512;
+        let mut v = vec![0u8; setup_len + self.payload];
+        v[0] = b'M';
+        v[1] = b'Z';
+        v[0x1f1] = self.setup_sects;
+        let paragraphs = (self.payload / 16) as u32;
+        v[0x1f4..0x1f8].copy_from_slice(&paragraphs.to_le_bytes());
+        if self.boot_flag {
+            v[0x1fe..0x200].copy_from_slice(&0xaa55u16.to_le_bytes());
+        }
+        v[0x200] = 0xeb; // jmp short over the header, as real images have
+        v[0x201] = 0x6a;
+        if self.magic {
+            v[0x202..0x206].copy_from_slice(b"HdrS");
+        }
+        v[0x206] = self.protocol.1;
+        v[0x207] = self.protocol.0;
+        v[0x211] = self.loadflags;
+        v[0x234] = u8::from(self.relocatable);
+        v[0x236..0x238].copy_from_slice(&self.xloadflags.to_le_bytes());
+        v[0x238..0x23c].copy_from_slice(&self.cmdline_size.to_le_bytes());
+        // The version string sits at 0x400 in the setup area: pointer 0x400 - 0x200.
+        let text = format!("{} (fake@build) #1 SMP", self.version);
+        let room = setup_len - 0x400 - 1;
+        let bytes = &text.as_bytes()[..text.len().min(room)];
+        v[0x20e..0x210].copy_from_slice(&0x200u16.to_le_bytes());
+        v[0x400..0x400 + bytes.len()].copy_from_slice(bytes);
+        for (i, b) in v[setup_len..].iter_mut().enumerate() {
+            *b = (i % 251) as u8;
+        }
+        if let Some(n) = self.truncate_to {
+            v.truncate(n);
+        }
+        v
+    }
 }
 
 /// A small file with a valid bzImage header for tests and fixtures: not bootable.
 #[doc(hidden)]
 pub fn fake_bzimage(version: &str) -> Vec<u8> {
-    let mut v = vec![0u8; 0x1000];
-    v[0x1fe] = 0x55;
-    v[0x1ff] = 0xaa;
-    v[0x202..0x206].copy_from_slice(b"HdrS");
-    v[0x206] = 0x0f;
-    v[0x207] = 0x02;
-    let _ = version;
-    v
+    FakeImage::new(version).build()
+}
+
+/// A fake bzImage built from `opts`, for bad-input tests.
+#[doc(hidden)]
+pub fn fake_bzimage_with(opts: &FakeImage) -> Vec<u8> {
+    opts.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V: &str = "2.6.32-754.el6.x86_64";
+
+    fn with(f: impl FnOnce(&mut FakeImage)) -> Vec<u8> {
+        let mut o = FakeImage::new(V);
+        f(&mut o);
+        o.build()
+    }
+
+    #[test]
+    fn fake_is_valid_and_small() {
+        let img = fake_bzimage(V);
+        assert!(img.len() < 8192, "fake is a few KiB");
+        let info = inspect(&img).expect("fake parses");
+        assert_eq!(info.protocol, (2, 15));
+        assert_eq!(info.cmdline_size, 2048);
+        assert!(info.can_64bit);
+        assert_eq!(
+            info.version_string.as_deref(),
+            Some("2.6.32-754.el6.x86_64 (fake@build) #1 SMP")
+        );
+        let h = parse_header(&img, img.len() as u64).expect("header");
+        assert!(h.relocatable);
+        assert_eq!(h.file_load_problem(), None);
+        assert_eq!(h.bits, Bits::B64);
+    }
+
+    #[test]
+    fn bad_images() {
+        let elf = {
+            let mut v = vec![0u8; 4096];
+            v[..4].copy_from_slice(b"\x7fELF");
+            v
+        };
+        let gz = {
+            let mut v = vec![0u8; 4096];
+            v[..3].copy_from_slice(&[0x1f, 0x8b, 0x08]);
+            v
+        };
+        let pe = {
+            let mut v = vec![0u8; 4096];
+            v[..2].copy_from_slice(b"MZ");
+            v
+        };
+        let arm64 = {
+            let mut v = pe.clone();
+            v[0x38..0x3c].copy_from_slice(b"ARM\x64");
+            v
+        };
+        let img_len = fake_bzimage(V).len();
+        let cases: Vec<(&str, Vec<u8>, ImageError)> = vec![
+            ("empty", vec![], ImageError::Empty),
+            (
+                "tiny",
+                vec![0u8; 100],
+                ImageError::Truncated {
+                    len: 100,
+                    need: 0x206,
+                },
+            ),
+            ("elf vmlinux", elf, ImageError::Elf),
+            ("gzip vmlinux", gz, ImageError::Compressed("gzip")),
+            (
+                "pe only",
+                pe,
+                ImageError::PeOnly("an EFI application or EFI-only kernel"),
+            ),
+            (
+                "arm64 image",
+                arm64,
+                ImageError::PeOnly("an arm64 kernel Image"),
+            ),
+            ("random text", vec![b'x'; 4096], ImageError::NotBzImage),
+            (
+                "no magic",
+                with(|o| o.magic = false),
+                ImageError::PeOnly("an EFI application or EFI-only kernel"),
+            ),
+            (
+                "no boot flag",
+                with(|o| o.boot_flag = false),
+                ImageError::NoBootSector,
+            ),
+            ("zimage", with(|o| o.loadflags = 0), ImageError::ZImage),
+            (
+                "protocol 2.01",
+                with(|o| o.protocol = (2, 1)),
+                ImageError::ProtocolTooOld(2, 1),
+            ),
+            (
+                "cut in setup area",
+                with(|o| o.truncate_to = Some(0x300)),
+                ImageError::Truncated {
+                    len: 0x300,
+                    need: 2560,
+                },
+            ),
+            (
+                "cut in payload",
+                with(|o| o.truncate_to = Some(img_len - 100)),
+                ImageError::Truncated {
+                    len: (img_len - 100) as u64,
+                    need: (img_len - 15) as u64,
+                },
+            ),
+            (
+                "32-bit on 64-bit host",
+                with(|o| o.xloadflags = 0),
+                ImageError::Only32Bit,
+            ),
+            (
+                "old i686 by version",
+                with(|o| {
+                    o.protocol = (2, 10);
+                    o.xloadflags = 0;
+                    o.version = "2.6.32-754.el6.i686".into();
+                }),
+                ImageError::Only32Bit,
+            ),
+        ];
+        for (name, img, want) in cases {
+            let err = inspect_for(&img, img.len() as u64, true)
+                .err()
+                .unwrap_or_else(|| panic!("case {name}: expected an error"));
+            assert_eq!(err.downcast_ref::<ImageError>(), Some(&want), "case {name}");
+            assert!(!err.to_string().contains('\n'), "case {name}: one line");
+        }
+    }
+
+    #[test]
+    fn good_variants() {
+        // (name, image, host_64bit, protocol, cmdline_size, can_64bit, file_load ok)
+        type Case = (&'static str, Vec<u8>, bool, (u8, u8), u32, bool, bool);
+        let cases: Vec<Case> = vec![
+            ("modern", fake_bzimage(V), true, (2, 15), 2048, true, true),
+            (
+                "centos6 2.10, x86_64 by version",
+                with(|o| {
+                    o.protocol = (2, 10);
+                    o.xloadflags = 0xffff; // not read before 2.12
+                    o.cmdline_size = 4095;
+                }),
+                true,
+                (2, 10),
+                4095,
+                false,
+                false,
+            ),
+            (
+                "centos5 2.05, cmdline_size not read",
+                with(|o| {
+                    o.protocol = (2, 5);
+                    o.version = "2.6.18-398.el5".into();
+                    o.cmdline_size = 9999;
+                    o.xloadflags = 0;
+                }),
+                true,
+                (2, 5),
+                255,
+                false,
+                false,
+            ),
+            (
+                "2.02 minimum",
+                with(|o| {
+                    o.protocol = (2, 2);
+                    o.version = "2.4.21".into();
+                }),
+                true,
+                (2, 2),
+                255,
+                false,
+                false,
+            ),
+            (
+                "setup_sects 0 means 4",
+                with(|o| o.setup_sects = 0),
+                true,
+                (2, 15),
+                2048,
+                true,
+                true,
+            ),
+            (
+                "32-bit kernel on 32-bit host",
+                with(|o| o.xloadflags = 0),
+                false,
+                (2, 15),
+                2048,
+                false,
+                false,
+            ),
+            (
+                "no above-4G: kexec -l only",
+                with(|o| o.xloadflags = XLF_KERNEL_64),
+                true,
+                (2, 15),
+                2048,
+                true,
+                false,
+            ),
+        ];
+        for (name, img, host64, proto, size, can64, file_ok) in cases {
+            let h = inspect_for(&img, img.len() as u64, host64)
+                .unwrap_or_else(|e| panic!("case {name}: {e:#}"));
+            let info = h.info();
+            assert_eq!(info.protocol, proto, "case {name}");
+            assert_eq!(info.cmdline_size, size, "case {name}");
+            assert_eq!(info.can_64bit, can64, "case {name}");
+            assert_eq!(h.file_load_problem().is_none(), file_ok, "case {name}");
+        }
+    }
+
+    #[test]
+    fn version_string_edge_cases() {
+        let base = fake_bzimage(V);
+        let mut no_ptr = base.clone();
+        no_ptr[0x20e] = 0;
+        no_ptr[0x20f] = 0;
+        let mut past_setup = base.clone();
+        past_setup[0x20e..0x210].copy_from_slice(&0xff00u16.to_le_bytes());
+        let mut no_nul = base.clone();
+        for b in &mut no_nul[0x400..2560] {
+            *b = b'a';
+        }
+        let mut binary = base.clone();
+        binary[0x401] = 0x01;
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("null pointer", no_ptr),
+            ("points past the setup area", past_setup),
+            ("no NUL in the setup area", no_nul),
+            ("not printable", binary),
+        ];
+        for (name, img) in cases {
+            let info = inspect(&img).unwrap_or_else(|e| panic!("case {name}: {e:#}"));
+            assert_eq!(info.version_string, None, "case {name}");
+        }
+    }
+
+    #[test]
+    fn version_matches_cases() {
+        let info = inspect(&fake_bzimage(V)).expect("fake parses");
+        let cases: &[(&str, &str, bool)] = &[
+            ("exact release", V, true),
+            ("prefix of a longer release", "2.6.32-75", false),
+            ("release without arch", "2.6.32-754.el6", false),
+            ("empty", "", false),
+            ("other", "3.10.0-1160.el7.x86_64", false),
+        ];
+        for (name, version, want) in cases {
+            assert_eq!(version_matches(&info, version), *want, "case {name}");
+        }
+        let none = KernelInfo {
+            version_string: None,
+            ..info
+        };
+        assert!(!version_matches(&none, V), "case no version string");
+    }
+
+    #[test]
+    fn no_panic_on_arbitrary_bytes() {
+        // Every prefix of a valid image, every single-byte corruption of its header, and
+        // pseudo-random junk: errors are fine, panics are not.
+        let img = fake_bzimage(V);
+        for n in 0..img.len() {
+            let _ = parse_header(&img[..n], n as u64);
+            let _ = parse_header(&img[..n], img.len() as u64);
+        }
+        for off in 0x1f0..0x270 {
+            for val in [0u8, 0x01, 0x7f, 0x80, 0xff] {
+                let mut m = img.clone();
+                m[off] = val;
+                let _ = inspect(&m);
+            }
+        }
+        let mut x: u32 = 0x1234_5678;
+        for len in [0usize, 1, 2, 0x205, 0x206, 0x300, 4096] {
+            let junk: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x as u8
+                })
+                .collect();
+            let _ = inspect(&junk);
+        }
+    }
+
+    /// A real distribution kernel, when one is at hand:
+    /// `KEXEC_REBOOT_REAL_KERNEL=/tmp/x/boot/vmlinuz-... cargo test real_kernel`.
+    #[test]
+    fn real_kernel() {
+        let Ok(path) = std::env::var("KEXEC_REBOOT_REAL_KERNEL") else {
+            eprintln!("KEXEC_REBOOT_REAL_KERNEL not set: skipped");
+            return;
+        };
+        let img = std::fs::read(&path).expect("reading the real kernel");
+        let h = parse_header(&img, img.len() as u64).expect("real kernel parses");
+        eprintln!("{path}: {h:?}");
+        assert!(h.protocol >= (2, 12), "a modern kernel");
+        assert_eq!(h.bits, Bits::B64);
+        assert_eq!(h.file_load_problem(), None);
+        assert!(h.cmdline_size >= 2047);
+        let name = path.rsplit('/').next().unwrap_or("");
+        let release = name.strip_prefix("vmlinuz-").unwrap_or(name);
+        assert!(version_matches(&h.info(), release), "version of {release}");
+        let head = &img[..65536];
+        assert_eq!(
+            parse_header(head, img.len() as u64).as_ref(),
+            Ok(&h),
+            "64 KiB head with the file length"
+        );
+        let cut = img.len() / 2;
+        assert!(
+            matches!(
+                parse_header(&img[..cut], cut as u64),
+                Err(ImageError::Truncated { .. })
+            ),
+            "real kernel cut in half is truncated"
+        );
+    }
 }
