@@ -122,7 +122,11 @@ mod tests {
         let cases: &[(&str, &str, &[&str])] = &[
             ("empty", "", &[]),
             ("blanks only", "  \t\n", &[]),
-            ("plain", "ro root=/dev/sda1 quiet", &["ro", "root=/dev/sda1", "quiet"]),
+            (
+                "plain",
+                "ro root=/dev/sda1 quiet",
+                &["ro", "root=/dev/sda1", "quiet"],
+            ),
             ("extra blanks", "  ro\t\troot=x  \n", &["ro", "root=x"]),
             ("quoted value", r#"foo="a b" c"#, &[r#"foo="a b""#, "c"]),
             ("quoted word", r#""a b" c"#, &[r#""a b""#, "c"]),
@@ -166,7 +170,13 @@ mod tests {
             // (name, base, append, remove, want)
             ("nothing", "ro root=x quiet", "", "", "ro root=x quiet"),
             ("normalises blanks", " ro  root=x\n", "", "", "ro root=x"),
-            ("append", "ro root=x", "console=ttyS0", "", "ro root=x console=ttyS0"),
+            (
+                "append",
+                "ro root=x",
+                "console=ttyS0",
+                "",
+                "ro root=x console=ttyS0",
+            ),
             ("append no double", "ro quiet", "quiet", "", "ro quiet"),
             (
                 "append two, one present",
@@ -175,13 +185,7 @@ mod tests {
                 "",
                 "ro quiet nomodeset",
             ),
-            (
-                "append dup within append",
-                "ro",
-                "a a",
-                "",
-                "ro a",
-            ),
+            ("append dup within append", "ro", "a a", "", "ro a"),
             ("remove exact word", "ro rhgb quiet", "", "quiet", "ro rhgb"),
             (
                 "remove bare name drops all values",

@@ -288,9 +288,12 @@ fn bits_of(protocol: (u8, u8), xloadflags: u16, version: Option<&str>) -> Bits {
 }
 
 /// Parses the header from the start of a file (`head`, at least the setup area: 64 KiB is
-/// plenty) and the file's full length. No host checks.
-pub fn parse_header(head: &[u8], file_len: u64) -> Result<Header, ImageError> {
-    if file_len == 0 || head.is_empty() {
+/// plenty). With the file's full length, a file shorter than the payload the header announces
+/// is refused as truncated (a kernel cut short by a full disk would load, then die while
+/// decompressing, with no firmware fallback). No host checks.
+pub fn parse_header(head: &[u8], file_len: Option<u64>) -> Result<Header, ImageError> {
+    let known_len = file_len.unwrap_or(head.len() as u64);
+    if known_len == 0 || head.is_empty() {
         return Err(ImageError::Empty);
     }
     if let Some(other) = sniff_other(head) {
@@ -301,7 +304,7 @@ pub fn parse_header(head: &[u8], file_len: u64) -> Result<Header, ImageError> {
             return Err(ImageError::PeOnly(pe_kind(head)));
         }
         return Err(ImageError::Truncated {
-            len: file_len,
+            len: known_len,
             need: 0x206,
         });
     }
@@ -319,7 +322,7 @@ pub fn parse_header(head: &[u8], file_len: u64) -> Result<Header, ImageError> {
     let setup_len = (usize::from(setup_sects) + 1) * 512;
     if head.len() < setup_len {
         return Err(ImageError::Truncated {
-            len: file_len.min(head.len() as u64),
+            len: known_len.min(head.len() as u64),
             need: setup_len as u64,
         });
     }
@@ -341,11 +344,8 @@ pub fn parse_header(head: &[u8], file_len: u64) -> Result<Header, ImageError> {
     let payload_len = paragraphs * 16;
     // Old build tools rounded syssize up without padding the file: allow 15 bytes short.
     let need = setup_len as u64 + payload_len.saturating_sub(15);
-    if file_len < need {
-        return Err(ImageError::Truncated {
-            len: file_len,
-            need,
-        });
+    if let Some(len) = file_len.filter(|&len| len < need) {
+        return Err(ImageError::Truncated { len, need });
     }
     let relocatable = protocol >= (2, 5) && u8_at(head, 0x234).unwrap_or(0) != 0;
     let xloadflags = if protocol >= (2, 12) {
@@ -374,8 +374,9 @@ pub fn parse_header(head: &[u8], file_len: u64) -> Result<Header, ImageError> {
 }
 
 /// Checks a kernel for a host: the header must parse, and a 64-bit host refuses a kernel known
-/// to be 32-bit. `head` is the start of the file (64 KiB is plenty), `file_len` its length.
-pub fn inspect_for(head: &[u8], file_len: u64, host_64bit: bool) -> Result<Header> {
+/// to be 32-bit. `head` is the start of the file (64 KiB is plenty), `file_len` its length when
+/// known (see [`parse_header`]).
+pub fn inspect_for(head: &[u8], file_len: Option<u64>, host_64bit: bool) -> Result<Header> {
     let h = parse_header(head, file_len)?;
     if host_64bit && h.bits == Bits::B32 {
         return Err(ImageError::Only32Bit.into());
@@ -383,10 +384,18 @@ pub fn inspect_for(head: &[u8], file_len: u64, host_64bit: bool) -> Result<Heade
     Ok(h)
 }
 
-/// Reads the header of `image` (the whole file: the payload length is checked against it) and
-/// checks it for this build's architecture. Errors are [`ImageError`]s inside `anyhow::Error`.
+/// Reads the header of `image` (the whole file or at least its first 64 KiB) and checks it for
+/// this build's architecture. The payload length is not checked: use [`inspect_head`] with the
+/// file's length for that. Errors are [`ImageError`]s inside `anyhow::Error`.
 pub fn inspect(image: &[u8]) -> Result<KernelInfo> {
-    let h = inspect_for(image, image.len() as u64, cfg!(target_arch = "x86_64"))?;
+    let h = inspect_for(image, None, cfg!(target_arch = "x86_64"))?;
+    Ok(h.info())
+}
+
+/// [`inspect`] on the first bytes of a file (64 KiB is plenty) and its length, so that a
+/// truncated kernel is refused too.
+pub fn inspect_head(head: &[u8], file_len: u64) -> Result<KernelInfo> {
+    let h = inspect_for(head, Some(file_len), cfg!(target_arch = "x86_64"))?;
     Ok(h.info())
 }
 
@@ -532,7 +541,7 @@ mod tests {
             info.version_string.as_deref(),
             Some("2.6.32-754.el6.x86_64 (fake@build) #1 SMP")
         );
-        let h = parse_header(&img, img.len() as u64).expect("header");
+        let h = parse_header(&img, Some(img.len() as u64)).expect("header");
         assert!(h.relocatable);
         assert_eq!(h.file_load_problem(), None);
         assert_eq!(h.bits, Bits::B64);
@@ -632,7 +641,7 @@ mod tests {
             ),
         ];
         for (name, img, want) in cases {
-            let err = inspect_for(&img, img.len() as u64, true)
+            let err = inspect_for(&img, Some(img.len() as u64), true)
                 .err()
                 .unwrap_or_else(|| panic!("case {name}: expected an error"));
             assert_eq!(err.downcast_ref::<ImageError>(), Some(&want), "case {name}");
@@ -714,7 +723,7 @@ mod tests {
             ),
         ];
         for (name, img, host64, proto, size, can64, file_ok) in cases {
-            let h = inspect_for(&img, img.len() as u64, host64)
+            let h = inspect_for(&img, Some(img.len() as u64), host64)
                 .unwrap_or_else(|e| panic!("case {name}: {e:#}"));
             let info = h.info();
             assert_eq!(info.protocol, proto, "case {name}");
@@ -722,6 +731,29 @@ mod tests {
             assert_eq!(info.can_64bit, can64, "case {name}");
             assert_eq!(h.file_load_problem().is_none(), file_ok, "case {name}");
         }
+    }
+
+    #[test]
+    fn head_only_and_head_with_length() {
+        // A 200 KiB image read as preflight does: its first 64 KiB.
+        let img = with(|o| o.payload = 200 * 1024);
+        let head = &img[..65536];
+        assert!(
+            inspect(head).is_ok(),
+            "case inspect on a head skips the payload check"
+        );
+        assert!(
+            inspect_head(head, img.len() as u64).is_ok(),
+            "case head with the full length"
+        );
+        let err = inspect_head(head, 100_000).err();
+        assert!(
+            matches!(
+                err.as_ref().and_then(|e| e.downcast_ref::<ImageError>()),
+                Some(ImageError::Truncated { .. })
+            ),
+            "case head of a file cut to 100000 bytes: {err:?}"
+        );
     }
 
     #[test]
@@ -776,8 +808,9 @@ mod tests {
         // pseudo-random junk: errors are fine, panics are not.
         let img = fake_bzimage(V);
         for n in 0..img.len() {
-            let _ = parse_header(&img[..n], n as u64);
-            let _ = parse_header(&img[..n], img.len() as u64);
+            let _ = parse_header(&img[..n], Some(n as u64));
+            let _ = parse_header(&img[..n], Some(img.len() as u64));
+            let _ = parse_header(&img[..n], None);
         }
         for off in 0x1f0..0x270 {
             for val in [0u8, 0x01, 0x7f, 0x80, 0xff] {
@@ -809,7 +842,7 @@ mod tests {
             return;
         };
         let img = std::fs::read(&path).expect("reading the real kernel");
-        let h = parse_header(&img, img.len() as u64).expect("real kernel parses");
+        let h = parse_header(&img, Some(img.len() as u64)).expect("real kernel parses");
         eprintln!("{path}: {h:?}");
         assert!(h.protocol >= (2, 12), "a modern kernel");
         assert_eq!(h.bits, Bits::B64);
@@ -820,14 +853,14 @@ mod tests {
         assert!(version_matches(&h.info(), release), "version of {release}");
         let head = &img[..65536];
         assert_eq!(
-            parse_header(head, img.len() as u64).as_ref(),
+            parse_header(head, Some(img.len() as u64)).as_ref(),
             Ok(&h),
             "64 KiB head with the file length"
         );
         let cut = img.len() / 2;
         assert!(
             matches!(
-                parse_header(&img[..cut], cut as u64),
+                parse_header(&img[..cut], Some(cut as u64)),
                 Err(ImageError::Truncated { .. })
             ),
             "real kernel cut in half is truncated"
