@@ -299,6 +299,37 @@ fn garbage_kernel_is_refused() {
 }
 
 #[test]
+fn truncated_kernel_is_refused() {
+    let root = copy_fixture("centos5-seed");
+    let path = root.path().join("boot/vmlinuz-2.6.18-194.11.4.el5");
+    let mut img = fs::read(&path).unwrap();
+    img.truncate(img.len() - 200);
+    fs::write(&path, &img).unwrap();
+    let out = run(root.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(4), "a kernel cut short is refused");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("truncated"), "{err}");
+}
+
+#[test]
+fn old_protocol_x86_64_kernel_is_not_taken_for_32_bit() {
+    // CentOS 5/6 kernels predate boot protocol 2.12 and have no XLF_KERNEL_64 flag.
+    let root = copy_fixture("centos5-seed");
+    let mut fake = kexec_reboot::kernel_image::FakeImage::new("2.6.18-194.11.4.el5");
+    fake.protocol = (2, 5);
+    fake.xloadflags = 0;
+    fs::write(
+        root.path().join("boot/vmlinuz-2.6.18-194.11.4.el5"),
+        fake.build(),
+    )
+    .unwrap();
+    let out = run(root.path(), &["check"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("32-bit"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+#[test]
 fn missing_modules_are_refused_unless_allowed() {
     let root = copy_fixture("centos5-seed");
     fs::remove_dir_all(root.path().join("lib/modules/2.6.18-194.11.4.el5")).unwrap();
@@ -375,7 +406,10 @@ fn a_kernel_or_config_others_can_write_is_refused() {
     let out = run(root.path(), &["load", "--dry-run"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(err.contains("/boot/vmlinuz-2.6.18-194.11.4.el5") && err.contains("chmod go-w"), "{err}");
+    assert!(
+        err.contains("/boot/vmlinuz-2.6.18-194.11.4.el5") && err.contains("chmod go-w"),
+        "{err}"
+    );
     fs::set_permissions(&k, fs::Permissions::from_mode(0o644)).unwrap();
 
     write_config(root.path(), "KEXEC_KERNEL=default\n");
