@@ -42,13 +42,20 @@ pub fn clean_running(proc_cmdline: &str) -> String {
     let (kernel, init) = split_init(&words);
     let kept: Vec<String> = kernel
         .iter()
-        .filter(|w| !w.starts_with("BOOT_IMAGE=") && !w.starts_with("initrd="))
+        .filter(|w| !is_loader_word(w))
         .cloned()
         .collect();
     join(&kept, init)
 }
 
+/// A word the boot loader adds (`BOOT_IMAGE=`, `initrd=`), never passed on.
+fn is_loader_word(w: &str) -> bool {
+    w.starts_with("BOOT_IMAGE=") || w.starts_with("initrd=")
+}
+
 /// `base` with the words of `remove` dropped, then the words of `append` added.
+/// `BOOT_IMAGE=` and `initrd=` words of `base` are always dropped (the boot loader's, stale
+/// for the next kernel; the initrd is passed separately).
 ///
 /// A `remove` word without `=` (`console`) drops that word and every `console=...`; a word with
 /// `=` (`console=ttyS0`) drops only that exact word. Parameter names compare as the kernel does
@@ -60,7 +67,7 @@ pub fn compose(base: &str, append: &str, remove: &str) -> String {
     let removals = split(remove);
     let mut out: Vec<String> = kernel
         .iter()
-        .filter(|w| !removals.iter().any(|r| removes(r, w)))
+        .filter(|w| !is_loader_word(w) && !removals.iter().any(|r| removes(r, w)))
         .cloned()
         .collect();
     for w in split(append) {
@@ -253,6 +260,13 @@ mod tests {
             ("append never adds --", "ro", "-- x", "", "ro x"),
             ("empty base", "", "a", "", "a"),
             ("remove all", "quiet", "", "quiet", ""),
+            (
+                "loader words always dropped",
+                "BOOT_IMAGE=/vmlinuz-x ro initrd=/initrd.img quiet",
+                "",
+                "",
+                "ro quiet",
+            ),
         ];
         for (name, base, append, remove, want) in cases {
             assert_eq!(compose(base, append, remove), *want, "case {name}");
