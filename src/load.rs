@@ -238,6 +238,20 @@ fn load_kexec_tools(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<
     run_kexec_tools(settings, &args, settings.timeout)
 }
 
+/// Why `kexec_file_load` would refuse the plan's kernel, read from its header.
+pub fn file_load_problem(root: &SysRoot, plan: &Plan) -> Option<String> {
+    let host = root.host_path(&plan.kernel).ok()?;
+    let mut head = Vec::new();
+    File::open(host)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    crate::kernel_image::parse_header(&head, None)
+        .ok()?
+        .file_load_problem()
+}
+
 /// Stages `plan` in the running kernel. Returns the method that did it (`kexec_file_load` or
 /// `kexec -l`).
 pub fn load(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<&'static str> {
@@ -247,6 +261,10 @@ pub fn load(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<&'static
             Ok(()) => Ok("kexec_file_load"),
             Err(errno) => Err(Failure::new(Kind::Load, errno_words(errno, &plan.kernel)).into()),
         },
+        Method::Auto if file_load_problem(root, plan).is_some() => {
+            // kexec_file_load would refuse this (old boot protocol): go straight to kexec -l.
+            load_kexec_tools(root, plan, settings).map(|_| "kexec -l")
+        }
         Method::Auto => match load_file(root, plan, settings.timeout)? {
             Ok(()) => Ok("kexec_file_load"),
             // No kexec_file_load (kernels before 3.17): the old syscall through kexec-tools.
