@@ -69,11 +69,7 @@ pub fn parse(bytes: &[u8], file: &str) -> (Grubenv, Vec<Warning>) {
         let Some(eq) = name_end.filter(|&n| body[n] == b'=') else {
             let end = next_line(body, p);
             if !body[p..end].iter().all(|c| c.is_ascii_whitespace()) {
-                warnings.push(Warning::at(
-                    file,
-                    start_line,
-                    "line without `=` ignored",
-                ));
+                warnings.push(Warning::at(file, start_line, "line without `=` ignored"));
             }
             p = next_line(body, p);
             continue;
@@ -92,7 +88,11 @@ pub fn parse(bytes: &[u8], file: &str) -> (Grubenv, Vec<Warning>) {
             q += 1;
         }
         if name.is_empty() {
-            warnings.push(Warning::at(file, start_line, "line with an empty name ignored"));
+            warnings.push(Warning::at(
+                file,
+                start_line,
+                "line with an empty name ignored",
+            ));
         } else {
             env.vars
                 .insert(name, String::from_utf8_lossy(&value).into_owned());
