@@ -453,7 +453,9 @@ title CentOS 6 (2.6.32-754.el6.x86_64)
     fn defaults() {
         let two = "title a\nkernel /vmlinuz-1 ro\ntitle b\nkernel /vmlinuz-2 ro\n";
         let chain = "title win\nchainloader +1\n";
-        let cases: Vec<(&str, String, Option<&str>, Option<usize>, &str)> = vec![
+        /// (name, text, /boot/grub/default, wanted index, message when unresolved)
+        type Case<'a> = (&'a str, String, Option<&'a str>, Option<usize>, &'a str);
+        let cases: Vec<Case> = vec![
             ("no default line", two.to_string(), None, Some(0), ""),
             ("default=1", format!("default=1\n{two}"), None, Some(1), ""),
             (

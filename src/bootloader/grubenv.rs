@@ -130,7 +130,9 @@ mod tests {
         let rhel8 = "saved_entry=2f1a0e3c4b5d4e6f8a9b0c1d2e3f4a5b-4.18.0-348.el8.x86_64\n\
                      kernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap rhgb quiet \n\
                      boot_success=0\ntuned_params=skew_tick=1\ntuned_initrd=\n";
-        let cases: Vec<(&str, Vec<u8>, Vec<(&str, &str)>, usize)> = vec![
+        /// (name, block, wanted variables, number of warnings)
+        type Case<'a> = (&'a str, Vec<u8>, Vec<(&'a str, &'a str)>, usize);
+        let cases: Vec<Case> = vec![
             (
                 "centos7 saved_entry by title",
                 block("saved_entry=CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)\n"),

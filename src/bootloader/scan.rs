@@ -125,7 +125,8 @@ mod tests {
 
     #[test]
     fn initrd_names() {
-        let cases: [(&str, &[(&str, &[u8])], Option<&str>); 4] = [
+        type Files<'a> = &'a [(&'a str, &'a [u8])];
+        let cases: [(&str, Files, Option<&str>); 4] = [
             (
                 "rhel6+",
                 &[("/boot/initramfs-1.img", b"i")],
