@@ -304,13 +304,15 @@ fn resolve_default(
         }
         Some((value, line)) => match value.parse::<usize>() {
             Ok(k) => (k, format!("default={k}"), Some(line)),
-            Err(_) => return DefaultEntry::Unresolved(Warning::at(
-                file,
-                line,
-                format!(
+            Err(_) => {
+                return DefaultEntry::Unresolved(Warning::at(
+                    file,
+                    line,
+                    format!(
                     "default={value} is not an entry number; set default=N (0 is the first title)"
                 ),
-            )),
+                ))
+            }
         },
     };
     let at = |msg: String| match line {
