@@ -136,17 +136,19 @@ pub fn lex(text: &str) -> (Vec<(Tok, usize)>, Vec<Problem>) {
         }
     }
 
+    fn word_tok(w: Word) -> Tok {
+        if w.is_bare("{") {
+            Tok::Open
+        } else if w.is_bare("}") {
+            Tok::Close
+        } else {
+            Tok::Word(w)
+        }
+    }
     macro_rules! end_word {
         () => {
             if started {
-                let w = std::mem::take(&mut word);
-                if w.is_bare("{") {
-                    toks.push((Tok::Open, word_line));
-                } else if w.is_bare("}") {
-                    toks.push((Tok::Close, word_line));
-                } else {
-                    toks.push((Tok::Word(w), word_line));
-                }
+                toks.push((word_tok(std::mem::take(&mut word)), word_line));
                 started = false;
             }
         };
@@ -264,7 +266,9 @@ pub fn lex(text: &str) -> (Vec<(Tok, usize)>, Vec<Problem>) {
             }
         }
     }
-    end_word!();
+    if started {
+        toks.push((word_tok(word), word_line));
+    }
     (toks, problems)
 }
 
