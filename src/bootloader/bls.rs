@@ -1,8 +1,490 @@
-//! STUB
-use crate::entry::BootMenu;
+//! Boot Loader Specification entries (`/boot/loader/entries/*.conf`), as Fedora, RHEL 8+ and
+//! CentOS Stream write them with kernel-install, and as GRUB 2's `blscfg` command reads them.
+//!
+//! Each file is `key value` lines. `blscfg` sorts entries newest first: by `version` compared
+//! as version-release with rpm's order, then by file name; values are expanded as GRUB words,
+//! so `options $kernelopts $tuned_params` and `initrd … $tuned_initrd` take their values from
+//! grubenv (or `grub.cfg`). The entry id is the file name without `.conf`.
+
+use anyhow::{Context, Result};
+
+use crate::entry::{BootEntry, BootMenu, Source, Warning};
 use crate::root::SysRoot;
-use anyhow::Result;
+use crate::version::evr_cmp;
+
+use super::grub2::{self, Node};
+use super::grubenv::{self, Grubenv};
+use super::script::Env;
+use super::{is_rescue, version_from_kernel};
+
+/// Where the entries live.
 pub const ENTRIES_DIR: &str = "/boot/loader/entries";
-pub fn read(_root: &SysRoot) -> Result<Option<BootMenu>> {
-    Ok(None)
+
+/// The grubenv read for `$kernelopts` when there is no `grub.cfg`.
+pub const GRUBENV: &str = "/boot/grub2/grubenv";
+
+/// Keys the specification, GRUB's `blscfg` and RHEL 8 (`id`) use.
+const KNOWN: [&str; 15] = [
+    "title",
+    "id",
+    "version",
+    "machine-id",
+    "sort-key",
+    "linux",
+    "initrd",
+    "efi",
+    "options",
+    "devicetree",
+    "devicetree-overlay",
+    "architecture",
+    "grub_users",
+    "grub_class",
+    "grub_arg",
+];
+
+/// One entry file, values as written (not yet expanded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlsEntry {
+    /// File name without `.conf`.
+    pub id: String,
+    /// System path of the file.
+    pub file: String,
+    /// `title`.
+    pub title: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `linux`, with its line.
+    pub linux: Option<(String, usize)>,
+    /// Each `initrd` line.
+    pub initrds: Vec<String>,
+    /// Each `options` line.
+    pub options: Vec<String>,
+}
+
+/// Parses one entry file.
+pub fn parse(text: &str, file: &str, id: &str) -> (BlsEntry, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let mut e = BlsEntry {
+        id: id.to_string(),
+        file: file.to_string(),
+        title: None,
+        version: None,
+        linux: None,
+        initrds: Vec::new(),
+        options: Vec::new(),
+    };
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line
+            .split_once(char::is_whitespace)
+            .map_or((line, ""), |(k, v)| (k, v.trim()));
+        match key {
+            "title" => e.title = Some(value.to_string()),
+            "version" => e.version = Some(value.to_string()),
+            "linux" => {
+                if e.linux.is_some() {
+                    warnings.push(Warning::at(
+                        file,
+                        n,
+                        "second `linux` line; the last one counts",
+                    ));
+                }
+                e.linux = Some((value.to_string(), n));
+            }
+            "initrd" => e.initrds.push(value.to_string()),
+            "options" => e.options.push(value.to_string()),
+            k if KNOWN.contains(&k) => {}
+            k => warnings.push(Warning::at(file, n, format!("unknown key `{k}` ignored"))),
+        }
+    }
+    (e, warnings)
+}
+
+/// Sorts entries as GRUB's `blscfg` shows them: newest version first, entries without a
+/// version after those with one, ties by file name (also newest first).
+pub fn sort(entries: &mut [BlsEntry]) {
+    entries.sort_by(|a, b| {
+        let by_version = match (&a.version, &b.version) {
+            (Some(va), Some(vb)) => evr_cmp(vb, va),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        by_version.then_with(|| evr_cmp(&b.id, &a.id))
+    });
+}
+
+/// Reads and sorts every `*.conf` under [`ENTRIES_DIR`]; empty when the directory is missing.
+pub fn load(root: &SysRoot) -> Result<(Vec<BlsEntry>, Vec<Warning>)> {
+    let mut entries = Vec::new();
+    let mut warnings = Vec::new();
+    if !root.is_dir(ENTRIES_DIR) {
+        return Ok((entries, warnings));
+    }
+    for name in root.read_dir_names(ENTRIES_DIR)? {
+        let Some(id) = name.strip_suffix(".conf") else {
+            continue;
+        };
+        let file = format!("{ENTRIES_DIR}/{name}");
+        if id.is_empty() || !root.is_file(&file) {
+            continue;
+        }
+        let text = root.read_to_string(&file)?;
+        let (e, mut w) = parse(&text, &file, id);
+        entries.push(e);
+        warnings.append(&mut w);
+    }
+    sort(&mut entries);
+    Ok((entries, warnings))
+}
+
+/// The boot entry for `e`, values expanded with `env`; `None` (and a warning) when it has no
+/// `linux` line.
+pub fn to_boot_entry(e: &BlsEntry, env: &Env, warnings: &mut Vec<Warning>) -> Option<BootEntry> {
+    let Some((linux, _)) = &e.linux else {
+        warnings.push(Warning::file(
+            &e.file,
+            "has no `linux` line (an EFI-only entry?); GRUB cannot boot it; skipped",
+        ));
+        return None;
+    };
+    let mut unset: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut take = |x: super::script::Expanded| {
+        unset.extend(x.unset);
+        unknown.extend(x.unknown);
+        x.fields
+    };
+    let kernel = take(env.expand_text(linux)).into_iter().next();
+    let Some(kernel) = kernel.filter(|k| !k.is_empty()) else {
+        warnings.push(Warning::file(&e.file, "`linux` names no file; skipped"));
+        return None;
+    };
+    let kernel = super::strip_device(&kernel).to_string();
+    let initrds: Vec<String> = e
+        .initrds
+        .iter()
+        .flat_map(|i| take(env.expand_text(i)))
+        .filter(|p| !p.is_empty())
+        .map(|p| super::strip_device(&p).to_string())
+        .collect();
+    let args = take(env.expand_text(&e.options.join(" "))).join(" ");
+    unset.sort();
+    unset.dedup();
+    for v in unset {
+        warnings.push(Warning::file(
+            &e.file,
+            format!("uses ${v}, which is not set in grubenv or grub.cfg; expanded as empty"),
+        ));
+    }
+    unknown.sort();
+    unknown.dedup();
+    for v in unknown {
+        warnings.push(Warning::file(
+            &e.file,
+            format!("uses ${v}, whose value depends on a grub.cfg condition we cannot evaluate; expanded as empty"),
+        ));
+    }
+    let title = e.title.clone().unwrap_or_else(|| e.id.clone());
+    Some(BootEntry {
+        rescue: is_rescue(&title, &kernel, Some(&e.id)),
+        version: e.version.clone().or_else(|| version_from_kernel(&kernel)),
+        title,
+        id: Some(e.id.clone()),
+        kernel,
+        initrds,
+        args,
+        source: Source::Bls,
+        file: e.file.clone(),
+        line: 1,
+    })
+}
+
+/// The menu of BLS entries alone (no `grub.cfg`): variables from grubenv, default from its
+/// `next_entry` or `saved_entry` (an id or title), else the first entry.
+pub fn menu(entries: &[BlsEntry], env: Option<&Grubenv>, mut warnings: Vec<Warning>) -> BootMenu {
+    let mut vars = Env::default();
+    if let Some(g) = env {
+        for (k, v) in &g.vars {
+            vars.set(k, v);
+        }
+    }
+    let mut out = Vec::new();
+    let mut nodes = Vec::new();
+    for e in entries {
+        match to_boot_entry(e, &vars, &mut warnings) {
+            Some(b) => {
+                nodes.push(Node::entry(
+                    Some(out.len()),
+                    &b.title,
+                    b.id.as_deref(),
+                    false,
+                ));
+                out.push(b);
+            }
+            None => nodes.push(Node::entry(
+                None,
+                e.title.as_deref().unwrap_or(&e.id),
+                Some(&e.id),
+                false,
+            )),
+        }
+    }
+    let spec = ["next_entry", "saved_entry"].into_iter().find_map(|k| {
+        vars.get(k)
+            .filter(|v| !v.is_empty())
+            .map(|v| (k, v.to_string()))
+    });
+    let default = match spec {
+        Some((k, v)) => grub2::resolve_default(&nodes, Some(&v), &format!("{k}={v}"), GRUBENV),
+        None => grub2::resolve_default(&nodes, Some(""), "first entry", ENTRIES_DIR),
+    };
+    BootMenu {
+        source: Source::Bls,
+        config_file: ENTRIES_DIR.to_string(),
+        entries: out,
+        default,
+        warnings,
+    }
+}
+
+/// BLS entries alone, `None` when there is no entry file.
+pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
+    let (entries, mut warnings) = load(root)?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let env = if root.is_file(GRUBENV) {
+        let bytes = root
+            .read(GRUBENV)
+            .with_context(|| format!("reading {GRUBENV}"))?;
+        let (env, mut w) = grubenv::parse(&bytes, GRUBENV);
+        warnings.append(&mut w);
+        Some(env)
+    } else {
+        None
+    };
+    Ok(Some(menu(&entries, env.as_ref(), warnings)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::DefaultEntry;
+
+    const MID: &str = "2f1a0e3c4b5d4e6f8a9b0c1d2e3f4a5b";
+
+    /// RHEL 8 kernel-install output (tuned variables, grub_users, grub_arg, grub_class).
+    fn rhel8(version: &str) -> String {
+        format!(
+            "title Red Hat Enterprise Linux ({version}) 8.5 (Ootpa)\n\
+             version {version}\n\
+             linux /vmlinuz-{version}\n\
+             initrd /initramfs-{version}.img $tuned_initrd\n\
+             options $kernelopts $tuned_params\n\
+             id rhel-20211005000000-{version}\n\
+             grub_users $grub_users\n\
+             grub_arg --unrestricted\n\
+             grub_class kernel\n"
+        )
+    }
+
+    /// Fedora's rescue entry.
+    fn rescue() -> String {
+        format!(
+            "title Fedora Linux (0-rescue-{MID}) 36 (Thirty Six)\nversion 0-rescue-{MID}\n\
+             linux /vmlinuz-0-rescue-{MID}\ninitrd /initramfs-0-rescue-{MID}.img\n\
+             options root=UUID=abc ro rhgb quiet\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class kernel\n"
+        )
+    }
+
+    fn entries(versions: &[&str]) -> Vec<BlsEntry> {
+        let mut out: Vec<BlsEntry> = versions
+            .iter()
+            .map(|v| {
+                let id = format!("{MID}-{v}");
+                let (e, w) = parse(&rhel8(v), &format!("{ENTRIES_DIR}/{id}.conf"), &id);
+                assert!(w.is_empty(), "rhel8 entry is clean: {w:?}");
+                e
+            })
+            .collect();
+        let id = format!("{MID}-0-rescue");
+        out.push(parse(&rescue(), &format!("{ENTRIES_DIR}/{id}.conf"), &id).0);
+        sort(&mut out);
+        out
+    }
+
+    #[test]
+    fn sorted_newest_first() {
+        let e = entries(&[
+            "4.18.0-80.el8.x86_64",
+            "4.18.0-348.el8.x86_64",
+            "4.18.0-305.25.1.el8_4.x86_64",
+        ]);
+        let got: Vec<&str> = e
+            .iter()
+            .map(|e| e.version.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "4.18.0-348.el8.x86_64",
+                "4.18.0-305.25.1.el8_4.x86_64",
+                "4.18.0-80.el8.x86_64",
+                &format!("0-rescue-{MID}"),
+            ],
+            "rpm order, newest first, rescue last"
+        );
+    }
+
+    #[test]
+    fn expands_from_grubenv() {
+        let e = entries(&["4.18.0-348.el8.x86_64", "4.18.0-305.el8.x86_64"]);
+        let env_block = grubenv::block(&format!(
+            "saved_entry={MID}-4.18.0-305.el8.x86_64\nkernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto rhgb quiet \n\
+             tuned_params=skew_tick=1 nohz=on\ntuned_initrd=/tuned-initrd.img\n"
+        ));
+        let (g, w) = grubenv::parse(&env_block, GRUBENV);
+        assert!(w.is_empty(), "clean grubenv");
+        let m = menu(&e, Some(&g), Vec::new());
+        assert_eq!(
+            m.default,
+            DefaultEntry::Index(1, format!("saved_entry={MID}-4.18.0-305.el8.x86_64")),
+            "saved_entry by id"
+        );
+        let b = &m.entries[0];
+        assert_eq!(
+            b.args, "root=/dev/mapper/rhel-root ro crashkernel=auto rhgb quiet skew_tick=1 nohz=on",
+            "options expanded"
+        );
+        assert_eq!(
+            b.initrds,
+            vec!["/initramfs-4.18.0-348.el8.x86_64.img", "/tuned-initrd.img"],
+            "tuned initrd"
+        );
+        assert_eq!(
+            b.id.as_deref(),
+            Some(&*format!("{MID}-4.18.0-348.el8.x86_64")),
+            "id"
+        );
+        assert!(m.entries[2].rescue, "rescue marked");
+        assert!(!b.rescue, "kernel not rescue");
+        let unset: Vec<&Warning> = m
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("$grub_users"))
+            .collect();
+        assert!(
+            unset.is_empty(),
+            "grub_users is not expanded by us: {:?}",
+            m.warnings
+        );
+
+        // No grubenv: first entry, warnings for the unset variables.
+        let m = menu(&e, None, Vec::new());
+        assert_eq!(
+            m.default,
+            DefaultEntry::Index(0, "first entry".into()),
+            "no saved_entry"
+        );
+        assert!(
+            m.warnings
+                .iter()
+                .any(|w| w.message.contains("$kernelopts, which is not set")),
+            "unset kernelopts warned: {:?}",
+            m.warnings
+        );
+        assert_eq!(
+            m.entries[0].initrds,
+            vec!["/initramfs-4.18.0-348.el8.x86_64.img"],
+            "empty tuned_initrd dropped"
+        );
+
+        // next_entry wins; a stale saved_entry is unresolved.
+        let (g, _) = grubenv::parse(
+            &grubenv::block(&format!("saved_entry=gone\nnext_entry={MID}-0-rescue\n")),
+            GRUBENV,
+        );
+        assert!(
+            matches!(
+                menu(&e, Some(&g), Vec::new()).default,
+                DefaultEntry::Index(2, _)
+            ),
+            "next_entry wins"
+        );
+        let (g, _) = grubenv::parse(&grubenv::block("saved_entry=gone\n"), GRUBENV);
+        assert!(
+            matches!(
+                menu(&e, Some(&g), Vec::new()).default,
+                DefaultEntry::Unresolved(_)
+            ),
+            "stale saved_entry"
+        );
+    }
+
+    #[test]
+    fn odd_files() {
+        let (e, w) = parse("title x\nbogus 1\nlinux /a\nlinux /b\n", "/f.conf", "f");
+        assert_eq!(w.len(), 2, "unknown key and second linux: {w:?}");
+        assert_eq!(e.linux, Some(("/b".to_string(), 4)), "last linux wins");
+        let (e, _) = parse("title efi only\nefi /EFI/Linux/x.efi\n", "/g.conf", "g");
+        let mut w = Vec::new();
+        assert!(
+            to_boot_entry(&e, &Env::default(), &mut w).is_none(),
+            "efi-only skipped"
+        );
+        assert_eq!(w.len(), 1, "and warned");
+        let (e, _) = parse(
+            "linux ($root)/vmlinuz-5.14.0-70.el9.x86_64\n",
+            "/h.conf",
+            "h",
+        );
+        let b = to_boot_entry(&e, &Env::default(), &mut w).expect("entry");
+        assert_eq!(
+            b.kernel, "/vmlinuz-5.14.0-70.el9.x86_64",
+            "device prefix stripped"
+        );
+        assert_eq!(
+            b.version.as_deref(),
+            Some("5.14.0-70.el9.x86_64"),
+            "version from file name"
+        );
+        assert_eq!(b.title, "h", "title falls back to id");
+        for junk in ["", "linux", "linux $", "initrd '", "\u{0}"] {
+            let (e, _) = parse(junk, "/j.conf", "j");
+            let _ = to_boot_entry(&e, &Env::default(), &mut w);
+        }
+    }
+
+    #[test]
+    fn reads_the_directory() {
+        let conf = rhel8("4.18.0-348.el8.x86_64");
+        let (_d, root) = crate::bootloader::testroot::root(&[
+            (
+                &format!("{ENTRIES_DIR}/{MID}-4.18.0-348.el8.x86_64.conf"),
+                conf.as_bytes(),
+            ),
+            (&format!("{ENTRIES_DIR}/README"), b"not an entry"),
+            ("/boot/vmlinuz-4.18.0-348.el8.x86_64", b"k"),
+        ]);
+        let m = crate::bootloader::read_menu(&root, crate::config::BootloaderChoice::Bls)
+            .expect("read")
+            .expect("menu");
+        assert_eq!(m.entries.len(), 1, "one entry, README skipped");
+        assert_eq!(
+            m.entries[0].kernel, "/boot/vmlinuz-4.18.0-348.el8.x86_64",
+            "resolved into /boot"
+        );
+        let (_d, root) = crate::bootloader::testroot::root(&[]);
+        let err = crate::bootloader::read_menu(&root, crate::config::BootloaderChoice::Bls)
+            .expect_err("explicit bls without entries");
+        assert!(
+            err.to_string().contains(ENTRIES_DIR),
+            "error names the directory: {err}"
+        );
+    }
 }
