@@ -12,8 +12,8 @@ use crate::entry::{BootEntry, BootMenu, Source, Warning};
 use crate::root::SysRoot;
 use crate::version::evr_cmp;
 
-use super::grub2::{self, Node};
 use super::grubenv::{self, Grubenv};
+use super::menu_tree::{resolve_default, Node};
 use super::script::Env;
 use super::{is_rescue, version_from_kernel};
 
@@ -240,8 +240,8 @@ pub fn menu(entries: &[BlsEntry], env: Option<&Grubenv>, mut warnings: Vec<Warni
             .map(|v| (k, v.to_string()))
     });
     let default = match spec {
-        Some((k, v)) => grub2::resolve_default(&nodes, Some(&v), &format!("{k}={v}"), GRUBENV),
-        None => grub2::resolve_default(&nodes, Some(""), "first entry", ENTRIES_DIR),
+        Some((k, v)) => resolve_default(&nodes, Some(&v), &format!("{k}={v}"), GRUBENV),
+        None => resolve_default(&nodes, Some(""), "first entry", ENTRIES_DIR),
     };
     BootMenu {
         source: Source::Bls,

@@ -15,13 +15,15 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 
-use crate::entry::{BootEntry, BootMenu, DefaultEntry, Source, Warning};
+use crate::entry::{BootMenu, DefaultEntry, Source, Warning};
 use crate::root::SysRoot;
 
 use super::bls::{self, BlsEntry};
+use super::grub2_entry::build;
 use super::grubenv::{self, Grubenv};
-use super::script::{self, BlockKind, Cmd, Env, Expanded, MAX_DEPTH};
-use super::{is_rescue, strip_device, version_from_kernel};
+use super::menu_tree::resolve_default;
+use super::script::{self, BlockKind, Cmd, Env, MAX_DEPTH};
+use super::strip_device;
 
 /// The BIOS (and RHEL 9 EFI) location.
 pub const BIOS_CFG: &str = "/boot/grub2/grub.cfg";
@@ -42,160 +44,9 @@ pub struct Context<'a> {
     pub bls: &'a [BlsEntry],
 }
 
-/// A node of GRUB's menu tree, with the index of the entry we made from it (if any).
-#[derive(Debug, Clone)]
-pub enum Node {
-    /// A bootable (or not) entry.
-    Entry {
-        /// Index into `BootMenu::entries`; `None` when we could not make an entry of it.
-        index: Option<usize>,
-        /// Title.
-        title: String,
-        /// `--id`.
-        id: Option<String>,
-        /// Defined under a condition we could not evaluate.
-        uncertain: bool,
-    },
-    /// A submenu and its nodes.
-    Submenu {
-        /// Title.
-        title: String,
-        /// `--id`.
-        id: Option<String>,
-        /// Under an unevaluated condition.
-        uncertain: bool,
-        /// Its nodes.
-        children: Vec<Node>,
-    },
-}
-
-impl Node {
-    /// An entry node.
-    pub fn entry(index: Option<usize>, title: &str, id: Option<&str>, uncertain: bool) -> Node {
-        Node::Entry {
-            index,
-            title: title.to_string(),
-            id: id.map(str::to_string),
-            uncertain,
-        }
-    }
-
-    fn names(&self) -> (&str, Option<&str>, bool) {
-        match self {
-            Node::Entry {
-                title,
-                id,
-                uncertain,
-                ..
-            }
-            | Node::Submenu {
-                title,
-                id,
-                uncertain,
-                ..
-            } => (title, id.as_deref(), *uncertain),
-        }
-    }
-}
-
-/// Splits a default on `>` (a doubled `>>` is a literal `>`, as GRUB's menuentry_eq has it).
-fn split_path(spec: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut chars = spec.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '>' {
-            if chars.peek() == Some(&'>') {
-                chars.next();
-                if let Some(last) = parts.last_mut() {
-                    last.push('>');
-                }
-            } else {
-                parts.push(String::new());
-            }
-        } else if let Some(last) = parts.last_mut() {
-            last.push(c);
-        }
-    }
-    parts
-}
-
-/// Which entry a GRUB `default` value picks. `value` `None` means unknown; `""` means unset
-/// (the first entry). `how` describes the value for messages; `file` is blamed.
-pub fn resolve_default(nodes: &[Node], value: Option<&str>, how: &str, file: &str) -> DefaultEntry {
-    let fail = |msg: String| DefaultEntry::Unresolved(Warning::file(file, msg));
-    let Some(value) = value else {
-        return fail(format!(
-            "the default entry depends on a condition in {file} we cannot evaluate; \
-             set KEXEC_KERNEL to name the kernel"
-        ));
-    };
-    let parts = if value.is_empty() {
-        vec!["0".to_string()]
-    } else {
-        split_path(value)
-    };
-    let mut level = nodes;
-    let last = parts.len() - 1;
-    for (depth, part) in parts.iter().enumerate() {
-        // RHEL's GRUB tries ids, then titles, then a number (strtoul: leading digits count);
-        // upstream tries the number first, which misreads ids that start with a digit
-        // (machine-ids in BLS ids do).
-        let by_name = level
-            .iter()
-            .position(|n| n.names().1 == Some(part.as_str()))
-            .or_else(|| level.iter().position(|n| n.names().0 == part));
-        let digits: String = part
-            .trim_start()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        let by_number = by_name.is_none() && !digits.is_empty();
-        let found = by_name.or_else(|| digits.parse::<usize>().ok().filter(|&k| k < level.len()));
-        let Some(k) = found else {
-            return fail(format!(
-                "{how} names no entry (GRUB would boot the first one); \
-                 pick one with grub2-set-default"
-            ));
-        };
-        let node_uncertain = level[..=k].iter().any(|n| n.names().2);
-        if (!by_number && level[k].names().2) || (by_number && node_uncertain) {
-            return fail(format!(
-                "{how} picks an entry defined under a condition we cannot evaluate; \
-                 set KEXEC_KERNEL to name the kernel"
-            ));
-        }
-        match &level[k] {
-            Node::Entry { index, title, .. } if depth == last => {
-                return match index {
-                    Some(i) => DefaultEntry::Index(*i, how.to_string()),
-                    None => fail(format!(
-                        "{how} picks \"{title}\", which is not a Linux entry we can load; \
-                         pick another with grub2-set-default"
-                    )),
-                };
-            }
-            Node::Entry { title, .. } => {
-                return fail(format!("{how}: \"{title}\" is an entry, not a submenu"));
-            }
-            Node::Submenu {
-                children, title, ..
-            } => {
-                if depth == last {
-                    return fail(format!(
-                        "{how} picks the submenu \"{title}\", not an entry; \
-                         use a path such as \"1>0\" with grub2-set-default"
-                    ));
-                }
-                level = children;
-            }
-        }
-    }
-    fail(format!("{how} names no entry"))
-}
-
 /// Top-level items, before the entries are run.
 #[derive(Debug, Clone)]
-enum Item {
+pub(super) enum Item {
     Entry {
         words: Vec<String>,
         body: Vec<Cmd>,
@@ -213,7 +64,7 @@ enum Item {
 }
 
 /// Title and `--id` from the words after `menuentry`/`submenu`.
-fn title_and_id(words: &[String]) -> (String, Option<String>) {
+pub(super) fn title_and_id(words: &[String]) -> (String, Option<String>) {
     let mut title = None;
     let mut id = None;
     let mut i = 0;
@@ -235,9 +86,10 @@ fn title_and_id(words: &[String]) -> (String, Option<String>) {
     (title.unwrap_or_default(), id)
 }
 
-struct Runner<'a, 'c> {
-    ctx: &'a Context<'c>,
-    warnings: Vec<Warning>,
+/// Runs grub.cfg commands, collecting warnings.
+pub(super) struct Runner<'a, 'c> {
+    pub(super) ctx: &'a Context<'c>,
+    pub(super) warnings: Vec<Warning>,
     unevaluated: BTreeSet<usize>,
 }
 
@@ -312,7 +164,7 @@ impl Runner<'_, '_> {
     }
 
     /// The value of an `if` condition list.
-    fn condition(&mut self, cmds: &[Cmd], env: &Env) -> Option<bool> {
+    pub(super) fn condition(&mut self, cmds: &[Cmd], env: &Env) -> Option<bool> {
         let Some(Cmd::Simple { words, .. }) = cmds.last() else {
             return None;
         };
@@ -333,7 +185,7 @@ impl Runner<'_, '_> {
     }
 
     /// Runs top-level commands (or a submenu body), collecting menu items.
-    fn run(
+    pub(super) fn run(
         &mut self,
         cmds: &[Cmd],
         env: &mut Env,
@@ -414,7 +266,7 @@ impl Runner<'_, '_> {
         }
     }
 
-    fn assign(&mut self, name: &str, value: &script::Word, env: &mut Env) {
+    pub(super) fn assign(&mut self, name: &str, value: &script::Word, env: &mut Env) {
         let x = env.expand_joined(value);
         if x.unknown.is_empty() {
             env.set(name, x.fields.first().map_or("", String::as_str));
@@ -483,248 +335,6 @@ impl Runner<'_, '_> {
             _ => {}
         }
     }
-}
-
-/// What running a menuentry body gives.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct EntryRun {
-    kernel: Option<(String, String)>,
-    initrds: Vec<String>,
-    other: Option<String>,
-    uncertain: bool,
-    unset: BTreeSet<String>,
-    unknown: BTreeSet<String>,
-}
-
-impl EntryRun {
-    fn take(&mut self, x: Expanded) -> Vec<String> {
-        self.unset
-            .extend(x.unset.into_iter().filter(|v| v != "root"));
-        self.unknown
-            .extend(x.unknown.into_iter().filter(|v| v != "root"));
-        x.fields
-    }
-
-    fn same_outcome(&self, o: &EntryRun) -> bool {
-        self.kernel == o.kernel && self.initrds == o.initrds && self.other == o.other
-    }
-}
-
-fn run_entry(r: &mut Runner, cmds: &[Cmd], env: &mut Env, out: &mut EntryRun, depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    for cmd in cmds {
-        match cmd {
-            Cmd::Simple { words, .. } => {
-                let Some(first) = words.first() else { continue };
-                if let Some((name, value)) = first.assignment() {
-                    r.assign(&name, &value, env);
-                    continue;
-                }
-                let f = out.take(env.expand(words));
-                match f.first().map(String::as_str) {
-                    Some("set") => {
-                        for w in &words[1..] {
-                            if let Some((name, value)) = w.assignment() {
-                                r.assign(&name, &value, env);
-                            }
-                        }
-                    }
-                    Some("linux" | "linux16" | "linuxefi") => {
-                        if let Some(path) = f.get(1) {
-                            out.kernel = Some((strip_device(path).to_string(), f[2..].join(" ")));
-                        }
-                    }
-                    Some("initrd" | "initrd16" | "initrdefi") => {
-                        out.initrds = f[1..].iter().map(|p| strip_device(p).to_string()).collect();
-                    }
-                    Some(
-                        c @ ("chainloader" | "multiboot" | "multiboot2" | "kfreebsd" | "knetbsd"
-                        | "kopenbsd" | "appleloader" | "xnu_kernel" | "xnu_kernel64"
-                        | "fwsetup" | "halt" | "reboot"),
-                    ) => {
-                        out.other = Some(c.to_string());
-                    }
-                    _ => {}
-                }
-            }
-            Cmd::If {
-                branches,
-                otherwise,
-                ..
-            } => {
-                let mut chosen: Option<&[Cmd]> = None;
-                let mut unknown = false;
-                for (cond, body) in branches {
-                    match r.condition(cond, env) {
-                        Some(true) => {
-                            chosen = Some(body);
-                            break;
-                        }
-                        Some(false) => {}
-                        None => {
-                            unknown = true;
-                            break;
-                        }
-                    }
-                }
-                if unknown {
-                    // Run every branch; if they disagree, keep the first and flag it.
-                    let mut results = Vec::new();
-                    for body in branches
-                        .iter()
-                        .map(|(_, b)| b.as_slice())
-                        .chain(std::iter::once(otherwise.as_slice()))
-                    {
-                        let mut e = env.clone();
-                        let mut o = out.clone();
-                        run_entry(r, body, &mut e, &mut o, depth + 1);
-                        results.push((e, o));
-                    }
-                    let agree = results.windows(2).all(|w| w[0].1.same_outcome(&w[1].1));
-                    if let Some((e, mut o)) = results.into_iter().next() {
-                        o.uncertain |= !agree;
-                        *env = e;
-                        *out = o;
-                    }
-                } else {
-                    run_entry(r, chosen.unwrap_or(otherwise), env, out, depth + 1);
-                }
-            }
-            Cmd::Block {
-                kind: BlockKind::Group,
-                body,
-                ..
-            } => run_entry(r, body, env, out, depth + 1),
-            Cmd::Block { .. } => {}
-        }
-    }
-}
-
-/// Builds the flattened entries and the node tree from items, with `env` the variables at menu
-/// time.
-fn build(
-    r: &mut Runner,
-    items: Vec<Item>,
-    env: &Env,
-    entries: &mut Vec<BootEntry>,
-    depth: usize,
-) -> Vec<Node> {
-    let mut nodes = Vec::new();
-    if depth > MAX_DEPTH {
-        return nodes;
-    }
-    for item in items {
-        match item {
-            Item::Entry {
-                words,
-                body,
-                line,
-                uncertain,
-            } => {
-                let (title, id) = title_and_id(&words);
-                let mut e = env.clone();
-                let mut out = EntryRun::default();
-                run_entry(r, &body, &mut e, &mut out, depth + 1);
-                let index = entry_from_run(r, out, &title, id.as_deref(), line, entries);
-                nodes.push(Node::entry(index, &title, id.as_deref(), uncertain));
-            }
-            Item::Submenu {
-                words,
-                body,
-                uncertain,
-            } => {
-                let (title, id) = title_and_id(&words);
-                let mut sub_env = env.clone();
-                let mut sub_items = Vec::new();
-                r.run(&body, &mut sub_env, &mut sub_items, uncertain, depth + 1);
-                let children = build(r, sub_items, &sub_env, entries, depth + 1);
-                nodes.push(Node::Submenu {
-                    title,
-                    id,
-                    uncertain,
-                    children,
-                });
-            }
-            Item::Bls { uncertain } => {
-                for b in r.ctx.bls {
-                    let made = bls::to_boot_entry(b, env, &mut r.warnings);
-                    let title = b.title.clone().unwrap_or_else(|| b.id.clone());
-                    let index = made.map(|e| {
-                        entries.push(e);
-                        entries.len() - 1
-                    });
-                    nodes.push(Node::entry(index, &title, Some(&b.id), uncertain));
-                }
-            }
-        }
-    }
-    nodes
-}
-
-fn entry_from_run(
-    r: &mut Runner,
-    out: EntryRun,
-    title: &str,
-    id: Option<&str>,
-    line: usize,
-    entries: &mut Vec<BootEntry>,
-) -> Option<usize> {
-    let file = r.ctx.file;
-    let Some((kernel, args)) = out.kernel else {
-        let what = match &out.other {
-            Some(c) => format!("boots with `{c}`, not a Linux kernel"),
-            None => "has no linux line".to_string(),
-        };
-        r.warnings.push(Warning::at(
-            file,
-            line,
-            format!("entry \"{title}\" {what}; skipped"),
-        ));
-        return None;
-    };
-    if let Some(c) = &out.other {
-        r.warnings.push(Warning::at(
-            file,
-            line,
-            format!("entry \"{title}\" also runs `{c}`; kexec boots only its Linux kernel"),
-        ));
-    }
-    for v in &out.unset {
-        r.warnings.push(Warning::at(
-            file,
-            line,
-            format!("entry \"{title}\" uses ${v}, which is not set in grubenv or grub.cfg; expanded as empty"),
-        ));
-    }
-    for v in &out.unknown {
-        r.warnings.push(Warning::at(
-            file,
-            line,
-            format!("entry \"{title}\" uses ${v}, whose value depends on a condition we cannot evaluate; expanded as empty"),
-        ));
-    }
-    if out.uncertain {
-        r.warnings.push(Warning::at(
-            file,
-            line,
-            format!("entry \"{title}\" loads different files depending on a condition we cannot evaluate; the first branch is shown"),
-        ));
-    }
-    entries.push(BootEntry {
-        title: title.to_string(),
-        id: id.map(str::to_string),
-        version: version_from_kernel(&kernel),
-        rescue: is_rescue(title, &kernel, id),
-        kernel,
-        initrds: out.initrds,
-        args,
-        source: Source::Grub2,
-        file: file.to_string(),
-        line,
-    });
-    Some(entries.len() - 1)
 }
 
 /// Runs `grub.cfg` text.

@@ -14,8 +14,10 @@
 
 pub mod bls;
 pub mod grub2;
+mod grub2_entry;
 pub mod grub_legacy;
 pub mod grubenv;
+pub mod menu_tree;
 pub mod scan;
 pub mod script;
 
