@@ -120,7 +120,8 @@ pub fn lex(text: &str) -> (Vec<(Tok, usize)>, Vec<Problem>) {
     fn var_at(chars: &[char], i: usize) -> Option<(String, usize)> {
         match chars.get(i + 1) {
             Some('{') => {
-                let close = chars[i + 2..].iter().position(|&c| c == '}')?;
+                // Names are short; a bounded look keeps junk input linear.
+                let close = chars[i + 2..].iter().take(256).position(|&c| c == '}')?;
                 let name: String = chars[i + 2..i + 2 + close].iter().collect();
                 Some((name, i + 3 + close))
             }
