@@ -172,7 +172,7 @@ pub fn to_boot_entry(e: &BlsEntry, env: &Env, warnings: &mut Vec<Warning>) -> Op
         .filter(|p| !p.is_empty())
         .map(|p| super::strip_device(&p).to_string())
         .collect();
-    let args = take(env.expand_text(&e.options.join(" "))).join(" ");
+    let args = super::script::join_cmdline(&take(env.expand_text(&e.options.join(" "))));
     unset.sort();
     unset.dedup();
     for v in unset {

@@ -60,7 +60,10 @@ fn run_entry(r: &mut Runner, cmds: &[Cmd], env: &mut Env, out: &mut EntryRun, de
                     }
                     Some("linux" | "linux16" | "linuxefi") => {
                         if let Some(path) = f.get(1) {
-                            out.kernel = Some((strip_device(path).to_string(), f[2..].join(" ")));
+                            out.kernel = Some((
+                                strip_device(path).to_string(),
+                                super::script::join_cmdline(&f[2..]),
+                            ));
                         }
                     }
                     Some("initrd" | "initrd16" | "initrdefi") => {

@@ -501,6 +501,20 @@ impl Parser {
     }
 }
 
+/// Joins expanded arguments into a kernel command line as GRUB's linux loader does: an
+/// argument holding a space is put in double quotes (`"` and `\` inside are escaped).
+pub fn join_cmdline(fields: &[String]) -> String {
+    let quote = |f: &String| {
+        if f.contains(' ') {
+            let esc = f.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("\"{esc}\"")
+        } else {
+            f.clone()
+        }
+    };
+    fields.iter().map(quote).collect::<Vec<_>>().join(" ")
+}
+
 /// Variables: `Some(value)`, or `None` when the value depends on a condition we could not
 /// evaluate. Unset variables are absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -711,6 +725,12 @@ mod tests {
             assert_eq!(got.fields, want, "{name}");
         }
         assert_eq!(e.expand_text("$nope").unset, vec!["nope"], "unset reported");
+        let f = e.expand_text("ro 'acpi_osi=Windows 2009' quiet").fields;
+        assert_eq!(
+            join_cmdline(&f),
+            "ro \"acpi_osi=Windows 2009\" quiet",
+            "spaces quoted"
+        );
     }
 
     #[test]
