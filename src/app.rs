@@ -29,11 +29,20 @@ pub fn run(cli: Cli) -> Result<u8> {
         return Ok(2);
     };
     let root = SysRoot::new(&cli.global.root);
+    if cli.global.fake_kernel && root.is_host() {
+        bail!("--fake-kernel is for tests and needs --root DIR");
+    }
+    let target = if cli.global.fake_kernel {
+        load::Target::Fake
+    } else {
+        load::Target::Running
+    };
     let ctx = Ctx {
         root,
         config: cli.global.config.clone(),
         quiet: cli.global.quiet,
         verbose: cli.global.verbose,
+        target,
     };
     match command {
         Command::Plan { json } => cmd_plan(&ctx, json),
@@ -57,6 +66,7 @@ struct Ctx {
     config: String,
     quiet: bool,
     verbose: bool,
+    target: load::Target,
 }
 
 impl Ctx {
@@ -67,6 +77,11 @@ impl Ctx {
             }
         }
         config::load(&self.root, &self.config)
+    }
+
+    /// May act on a kernel: the running one, or the tests' stand-in.
+    fn can_act(&self) -> bool {
+        self.root.is_host() || self.target == load::Target::Fake
     }
 
     fn log(&self) -> Log {
@@ -152,7 +167,7 @@ fn cmd_list(ctx: &Ctx, json: bool) -> Result<u8> {
 /// or that we were about to replace get here.
 fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
     if load::kexec_loaded(&ctx.root) == Some(true) {
-        match load::unload(settings) {
+        match load::unload(&ctx.root, settings, ctx.target) {
             Ok(()) => log.notice(
                 "unloaded the previously staged kernel, so the reboot goes through the firmware",
             ),
@@ -165,7 +180,7 @@ fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
 }
 
 fn cmd_load(ctx: &Ctx, reason: Option<&str>, dry_run: bool) -> Result<u8> {
-    if !ctx.root.is_host() && !dry_run {
+    if !ctx.can_act() && !dry_run {
         bail!("loading is refused with --root {} (it would load the tree's kernel into this machine); add --dry-run", ctx.root.base().display());
     }
     let mut log = ctx.log();
@@ -182,7 +197,10 @@ fn load_inner(ctx: &Ctx, reason: Option<&str>, dry_run: bool, log: &mut Log) -> 
     let (mut settings, warnings) = match ctx.settings() {
         Ok(s) => s,
         Err(e) => {
-            if !dry_run && state::read(&ctx.root).is_some() {
+            // Ours, or one staged before the system came up, must not win at reboot; an
+            // operator's manual load stays.
+            let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
+            if !dry_run && (state::read(&ctx.root).is_some() || stale) {
                 unload_after_failure(ctx, &Settings::default(), log);
             }
             return Err(e);
@@ -246,7 +264,7 @@ fn load_inner(ctx: &Ctx, reason: Option<&str>, dry_run: bool, log: &mut Log) -> 
         ));
         return Ok(0);
     }
-    let method = match load::load(&ctx.root, &p, &settings) {
+    let method = match load::load(&ctx.root, &p, &settings, ctx.target) {
         Ok(m) => m,
         Err(e) => {
             unload_after_failure(ctx, &settings, log);
@@ -283,7 +301,7 @@ fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log
 }
 
 fn cmd_unload(ctx: &Ctx) -> Result<u8> {
-    if !ctx.root.is_host() {
+    if !ctx.can_act() {
         bail!(
             "unloading is refused with --root {}: it acts on this machine's kernel",
             ctx.root.base().display()
@@ -292,7 +310,7 @@ fn cmd_unload(ctx: &Ctx) -> Result<u8> {
     let (settings, _) = ctx.settings().unwrap_or_default();
     let mut log = ctx.log();
     if load::kexec_loaded(&ctx.root) == Some(true) {
-        load::unload(&settings)?;
+        load::unload(&ctx.root, &settings, ctx.target)?;
         log.notice("unloaded the staged kernel");
     } else if !ctx.quiet {
         println!("nothing staged");
@@ -302,7 +320,7 @@ fn cmd_unload(ctx: &Ctx) -> Result<u8> {
 }
 
 fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
-    if !ctx.root.is_host() {
+    if !ctx.can_act() {
         bail!(
             "confirm is refused with --root {}: it records this machine's boot",
             ctx.root.base().display()
@@ -372,7 +390,7 @@ fn cmd_reboot(
     kernel: Option<String>,
     dry_run: bool,
 ) -> Result<u8> {
-    if !ctx.root.is_host() && !dry_run {
+    if !ctx.can_act() && !dry_run {
         bail!(
             "rebooting is refused with --root {}; add --dry-run",
             ctx.root.base().display()
@@ -391,7 +409,7 @@ fn cmd_reboot(
                 },
             )?;
             if load::kexec_loaded(&ctx.root) == Some(true) {
-                load::unload(&settings)?;
+                load::unload(&ctx.root, &settings, ctx.target)?;
             }
             let _ = state::clear(&ctx.root);
         }

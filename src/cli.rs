@@ -60,6 +60,11 @@ pub struct GlobalOpts {
     /// Say more: every check and warning.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Tests only: with --root, load into a stand-in kernel inside the tree
+    /// (DIR/sys/kernel/kexec_loaded) instead of refusing.
+    #[arg(long, global = true, hide = true)]
+    pub fake_kernel: bool,
 }
 
 /// What `--generate` can print.

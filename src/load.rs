@@ -252,9 +252,81 @@ pub fn file_load_problem(root: &SysRoot, plan: &Plan) -> Option<String> {
         .file_load_problem()
 }
 
-/// Stages `plan` in the running kernel. Returns the method that did it (`kexec_file_load` or
+/// Where a load goes: the running kernel, or (tests only, `--fake-kernel`) a stand-in inside a
+/// `--root` tree: `/sys/kernel/kexec_loaded` there is set, and each call is appended to
+/// `/sys/kernel/kexec-reboot-fake.log`. A file `/sys/kernel/kexec-reboot-fake-errno` holding an
+/// errno name (`EPERM`, `ENOSYS`, ...) makes the stand-in refuse loads with that errno.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The running kernel.
+    Running,
+    /// The stand-in in the `--root` tree.
+    Fake,
+}
+
+const FAKE_LOG: &str = "/sys/kernel/kexec-reboot-fake.log";
+const FAKE_ERRNO: &str = "/sys/kernel/kexec-reboot-fake-errno";
+
+fn fake_write(root: &SysRoot, loaded: bool, line: &str) -> Result<()> {
+    let flag = root.host_path(KEXEC_LOADED)?;
+    if let Some(dir) = flag.parent() {
+        std::fs::create_dir_all(dir).context("creating the fake kernel's /sys/kernel")?;
+    }
+    std::fs::write(&flag, if loaded { "1\n" } else { "0\n" })
+        .context("writing the fake kexec_loaded")?;
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(root.host_path(FAKE_LOG)?)
+        .context("writing the fake kernel's log")?;
+    writeln!(log, "{line}").context("writing the fake kernel's log")
+}
+
+fn fake_errno(root: &SysRoot) -> Option<i32> {
+    let name = root.read_to_string(FAKE_ERRNO).ok()?;
+    Some(match name.trim() {
+        "EPERM" => libc::EPERM,
+        "EKEYREJECTED" => libc::EKEYREJECTED,
+        "EBADMSG" => libc::EBADMSG,
+        "ENOEXEC" => libc::ENOEXEC,
+        "EBUSY" => libc::EBUSY,
+        "ENOSYS" => libc::ENOSYS,
+        "ENOMEM" => libc::ENOMEM,
+        _ => libc::EINVAL,
+    })
+}
+
+fn fake_load(root: &SysRoot, plan: &Plan) -> Result<&'static str> {
+    if let Some(errno) = fake_errno(root) {
+        return Err(Failure::new(Kind::Load, errno_words(errno, &plan.kernel)).into());
+    }
+    for f in std::iter::once(&plan.kernel).chain(plan.initrds.iter()) {
+        root.read(f)?;
+    }
+    fake_write(
+        root,
+        true,
+        &format!(
+            "load kernel={} initrds={} cmdline={}",
+            plan.kernel,
+            plan.initrds.join(","),
+            plan.cmdline
+        ),
+    )?;
+    Ok("fake")
+}
+
+/// Stages `plan` in the target kernel. Returns the method that did it (`kexec_file_load` or
 /// `kexec -l`).
-pub fn load(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<&'static str> {
+pub fn load(
+    root: &SysRoot,
+    plan: &Plan,
+    settings: &Settings,
+    target: Target,
+) -> Result<&'static str> {
+    if target == Target::Fake {
+        return fake_load(root, plan);
+    }
     match settings.method {
         Method::KexecTools => load_kexec_tools(root, plan, settings).map(|_| "kexec -l"),
         Method::File => match load_file(root, plan, settings.timeout)? {
@@ -283,7 +355,10 @@ pub fn load(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<&'static
 
 /// Unloads whatever image is staged. Tries `kexec_file_load(KEXEC_FILE_UNLOAD)`, then
 /// `kexec_load` with no segments (kernels before 3.17), then `kexec -u`.
-pub fn unload(settings: &Settings) -> Result<()> {
+pub fn unload(root: &SysRoot, settings: &Settings, target: Target) -> Result<()> {
+    if target == Target::Fake {
+        return fake_write(root, false, "unload");
+    }
     // SAFETY: an unload takes no descriptors or buffers.
     let r = unsafe {
         libc::syscall(
