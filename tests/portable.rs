@@ -4,7 +4,8 @@
 //!
 //! The tests that read built RPMs are `#[ignore]`d under a plain `cargo test` (there may be no
 //! RPM yet); `make test-portable` builds them and runs these with `--include-ignored`. The RPMs
-//! are looked for under `$KEXEC_REBOOT_RPM_DIR` (default `target/rpm`).
+//! are looked for under `$KEXEC_REBOOT_RPM_DIR` (default `target/rpmbuild/RPMS`, where
+//! `make rpm` writes).
 //! The table and its sources: docs/portability.md.
 
 use std::fs;
@@ -171,7 +172,7 @@ fn highest_glibc(bin: &Path) -> Vec<u32> {
 fn rpm_dir() -> PathBuf {
     std::env::var_os("KEXEC_REBOOT_RPM_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/rpm"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/rpmbuild/RPMS"))
 }
 
 fn find_rpms(dir: &Path, out: &mut Vec<PathBuf>) {
