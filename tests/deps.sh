@@ -3,7 +3,7 @@
 # already there. The one install step shared by `make test`, `make demo` and .ci/run.
 set -eu
 
-PACKAGES="qemu-system-x86 rpm rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils"
+PACKAGES="qemu-system-x86 rpm rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils rpm2cpio"
 
 missing=""
 for p in $PACKAGES; do
@@ -28,3 +28,9 @@ for c in rustfmt clippy; do
         rustup component add "$c" >/dev/null 2>&1 || true
     fi
 done
+
+# The portable release build (packaging/portable/build.sh): zig as the linker, from PyPI.
+if ! command -v cargo-zigbuild >/dev/null 2>&1 || ! python3 -m ziglang version >/dev/null 2>&1; then
+    echo "deps: installing ziglang and cargo-zigbuild (pip)"
+    python3 -m pip install -q --disable-pip-version-check ziglang==0.17.1 cargo-zigbuild==0.24.1
+fi
