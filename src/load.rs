@@ -9,6 +9,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -85,18 +86,42 @@ fn initrd_file(root: &SysRoot, initrds: &[String]) -> Result<Option<File>> {
 }
 
 /// An anonymous file in memory (`memfd_create(2)`, kernels ≥ 3.17), without close-on-exec so a
-/// child `kexec` can read it as `/proc/self/fd/N`.
+/// child `kexec` can read it as `/proc/self/fd/N`. Older kernels (CentOS 5/6) get an unlinked
+/// file in /dev/shm (or /var/run) instead.
 fn memfd(name: &str) -> Result<File> {
     let cname = CString::new(name).context("naming a memory file")?;
     // SAFETY: a valid NUL-terminated name and no flags; the returned fd is owned below.
     let fd = unsafe { libc::syscall(libc::SYS_memfd_create, cname.as_ptr(), 0 as libc::c_uint) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error())
-            .context("creating a memory file for the joined initrd (memfd_create)");
+    if fd >= 0 {
+        // SAFETY: the kernel just gave us this descriptor and nothing else owns it.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) };
+        return Ok(File::from(owned));
     }
-    // SAFETY: the kernel just gave us this descriptor and nothing else owns it.
-    let owned = unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) };
-    Ok(File::from(owned))
+    let memfd_err = std::io::Error::last_os_error();
+    let mut last = None;
+    for dir in ["/dev/shm", "/var/run"] {
+        let path = format!("{dir}/{name}.{}", std::process::id());
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path);
+        match opened {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                // std opens with close-on-exec; the child kexec must inherit this one.
+                // SAFETY: F_SETFD on a descriptor we own.
+                unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETFD, 0) };
+                return Ok(f);
+            }
+            Err(e) => last = Some(format!("{path}: {e}")),
+        }
+    }
+    Err(anyhow!(
+        "no place for the joined initrd (memfd_create: {memfd_err}; {})",
+        last.unwrap_or_default()
+    ))
 }
 
 /// One `kexec_file_load(2)` call; Err(errno).
