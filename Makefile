@@ -16,7 +16,7 @@ RPM_NODEPS := $(shell rpm -q --quiet rpm 2>/dev/null || echo --nodeps)
 RPMBUILD = rpmbuild $(RPM_NODEPS) --define "_topdir $(RPM_TOPDIR)"
 MOCK_FLAGS ?=
 
-.PHONY: all build deps lint fmt test test-cargo demo clean portable srpm rpm mock rpm-sources
+.PHONY: all build deps lint fmt test test-cargo test-portable demo clean portable srpm rpm mock rpm-sources
 
 all: build
 
@@ -37,7 +37,7 @@ lint: deps
 test-cargo: deps
 	$(CARGO) test
 
-test: lint test-cargo
+test: lint test-cargo test-portable
 
 demo: build
 	$(CARGO) run -q --release -- --root tests/fixtures/centos5-seed plan
@@ -54,9 +54,20 @@ rpm-sources:
 srpm: rpm-sources
 	$(RPMBUILD) -bs $(SPEC)
 
-rpm: rpm-sources
+# The released packages: one per EL release (%{dist} .el5/.el6/.el7), each with the portable
+# binary; their contents are the same, their rpm format readable by that release's rpm.
+RPM_DISTS := el5 el6 el7
+rpm: rpm-sources portable
 	rm -rf $(RPM_TOPDIR)/RPMS
-	$(RPMBUILD) -ba $(SPEC)
+	$(RPMBUILD) -bs $(SPEC)
+	for d in $(RPM_DISTS); do \
+		$(RPMBUILD) --define "dist .$$d" \
+			--define "kexec_reboot_binary $(CURDIR)/target/portable/kexec-reboot" -bb $(SPEC) || exit 1; \
+	done
+
+# The ELF and rpmlib checks of the built packages against each release (tests/portable.rs).
+test-portable: rpm
+	KEXEC_REBOOT_RPM_DIR=$(RPM_TOPDIR)/RPMS $(CARGO) test --test portable -- --include-ignored
 
 mock:
 	@command -v mock >/dev/null 2>&1 || { \
