@@ -8,6 +8,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, Generate};
 use crate::config::{self, KernelChoice, Settings};
+use crate::confirm;
 use crate::entry::Warning;
 use crate::failure::{self, Failure, Kind};
 use crate::load;
@@ -50,7 +51,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::List { json } => cmd_list(&ctx, json),
         Command::Load { reason, dry_run } => cmd_load(&ctx, reason.as_deref(), dry_run),
         Command::Unload => cmd_unload(&ctx),
-        Command::Status { json } => cmd_status(&ctx, json),
+        Command::Status { json, clear } => cmd_status(&ctx, json, clear),
         Command::Confirm => cmd_confirm(&ctx),
         Command::Reboot {
             firmware_ok,
@@ -177,6 +178,7 @@ fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
         }
     }
     let _ = state::clear(&ctx.root);
+    let _ = confirm::clear_pending(&ctx.root);
 }
 
 fn cmd_load(ctx: &Ctx, reason: Option<&str>, dry_run: bool) -> Result<u8> {
@@ -221,6 +223,19 @@ fn load_inner(ctx: &Ctx, reason: Option<&str>, dry_run: bool, log: &mut Log) -> 
         }
         if let Some(v) = &n.kernel {
             settings.kernel = KernelChoice::Version(v.clone());
+        }
+    }
+
+    if settings.require_confirm {
+        if let Some(u) = confirm::read_unconfirmed(&ctx.root) {
+            if !dry_run {
+                unload_after_failure(ctx, &settings, log);
+            }
+            return Err(Failure::new(
+                Kind::Skipped,
+                format!("{}; kexec reboots stay off until an administrator runs `kexec-reboot status --clear` (KEXEC_REQUIRE_CONFIRM=yes)", u.describe()),
+            )
+            .into());
         }
     }
 
@@ -298,6 +313,11 @@ fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log
             "the kernel is staged, but the record of it could not be written: {e:#}"
         ));
     }
+    if let Err(e) = confirm::record_pending(&ctx.root, &staged) {
+        log.warning(&format!(
+            "the kernel is staged, but its boot cannot be confirmed later: {e:#}"
+        ));
+    }
 }
 
 fn cmd_unload(ctx: &Ctx) -> Result<u8> {
@@ -316,6 +336,7 @@ fn cmd_unload(ctx: &Ctx) -> Result<u8> {
         println!("nothing staged");
     }
     state::clear(&ctx.root)?;
+    confirm::clear_pending(&ctx.root)?;
     Ok(0)
 }
 
@@ -325,6 +346,20 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
             "confirm is refused with --root {}: it records this machine's boot",
             ctx.root.base().display()
         );
+    }
+    let mut log = ctx.log();
+    match confirm::confirm(&ctx.root) {
+        Ok(confirm::Outcome::Nothing) => {}
+        Ok(confirm::Outcome::Confirmed(s)) => log.notice(&format!(
+            "confirmed the kexec boot into {} ({})",
+            s.version.as_deref().unwrap_or(&s.kernel),
+            s.why
+        )),
+        Ok(confirm::Outcome::Unconfirmed(u)) => log.warning(&format!(
+            "{}; kexec reboots stay off until an administrator runs `kexec-reboot status --clear` (unless KEXEC_REQUIRE_CONFIRM=no)",
+            u.describe()
+        )),
+        Err(e) => log.warning(&format!("confirming the last kexec boot: {e:#}")),
     }
     let loaded_at_start = load::kexec_loaded(&ctx.root) == Some(true);
     state::write_boot(
@@ -336,13 +371,24 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
         },
     )?;
     if loaded_at_start {
-        ctx.log()
-            .notice("a kernel image was already staged at boot; it will be replaced at reboot");
+        log.notice("a kernel image was already staged at boot; it will be replaced at reboot");
     }
     Ok(0)
 }
 
-fn cmd_status(ctx: &Ctx, json: bool) -> Result<u8> {
+fn cmd_status(ctx: &Ctx, json: bool, clear: bool) -> Result<u8> {
+    if clear {
+        if let Some(u) = confirm::read_unconfirmed(&ctx.root) {
+            confirm::clear_unconfirmed(&ctx.root)?;
+            ctx.log().notice(&format!(
+                "cleared by an administrator: {}; kexec reboots are on again",
+                u.describe()
+            ));
+        } else if !ctx.quiet {
+            println!("nothing to clear: no unconfirmed kexec boot on record");
+        }
+    }
+    let unconfirmed = confirm::read_unconfirmed(&ctx.root);
     let loaded = load::kexec_loaded(&ctx.root);
     let ours = state::read(&ctx.root);
     let next = state::read_next(&ctx.root);
@@ -369,9 +415,16 @@ fn cmd_status(ctx: &Ctx, json: bool) -> Result<u8> {
             "ours": ours.is_some(),
             "staged": ours,
             "next": next,
+            "unconfirmed": unconfirmed,
         }))?;
     } else {
         println!("{words}");
+        if let Some(u) = &unconfirmed {
+            println!(
+                "kexec reboots are OFF: {}; once the cause is fixed, run `kexec-reboot status --clear`",
+                u.describe()
+            );
+        }
         if let Some(n) = &next {
             match (&n.kernel, n.firmware) {
                 (_, true) => println!("the next reboot goes through the firmware once (kexec-reboot reboot --firmware)"),
@@ -412,6 +465,7 @@ fn cmd_reboot(
                 load::unload(&ctx.root, &settings, ctx.target)?;
             }
             let _ = state::clear(&ctx.root);
+            let _ = confirm::clear_pending(&ctx.root);
         }
         return shutdown(ctx, dry_run);
     }

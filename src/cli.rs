@@ -101,6 +101,9 @@ pub enum Command {
         /// Print a JSON object instead of words.
         #[arg(long)]
         json: bool,
+        /// Forget a kexec boot that was never confirmed, so kexec reboots are on again.
+        #[arg(long)]
+        clear: bool,
     },
     /// List all boot entries, marking the boot loader's default and the one we would choose.
     List {

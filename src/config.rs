@@ -107,6 +107,8 @@ pub struct Settings {
     pub respect_manual: bool,
     /// `KEXEC_REQUIRE_MODULES`.
     pub require_modules: bool,
+    /// `KEXEC_REQUIRE_CONFIRM`: no kexec after a kexec boot that was never confirmed.
+    pub require_confirm: bool,
 }
 
 impl Default for Settings {
@@ -123,6 +125,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(30),
             respect_manual: true,
             require_modules: true,
+            require_confirm: true,
         }
     }
 }
@@ -176,6 +179,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "KEXEC_REQUIRE_MODULES",
         "yes/no: refuse a kernel whose /lib/modules/<version> is missing (default yes)",
+    ),
+    (
+        "KEXEC_REQUIRE_CONFIRM",
+        "yes/no: after a kexec boot that never came up (never confirmed), stage nothing until `kexec-reboot status --clear` (default yes)",
     ),
 ];
 
@@ -399,16 +406,16 @@ pub fn parse(text: &str, file: &str) -> Result<(Settings, Vec<Warning>)> {
                     }
                 }
             }
-            "KEXEC_RESPECT_MANUAL" | "KEXEC_REQUIRE_MODULES" => {
+            "KEXEC_RESPECT_MANUAL" | "KEXEC_REQUIRE_MODULES" | "KEXEC_REQUIRE_CONFIRM" => {
                 let b = match v.to_ascii_lowercase().as_str() {
                     "yes" | "true" | "1" => true,
                     "no" | "false" | "0" => false,
                     _ => return Err(bad("yes, no, true, false, 1, 0")),
                 };
-                if *key == "KEXEC_RESPECT_MANUAL" {
-                    s.respect_manual = b;
-                } else {
-                    s.require_modules = b;
+                match *key {
+                    "KEXEC_RESPECT_MANUAL" => s.respect_manual = b,
+                    "KEXEC_REQUIRE_MODULES" => s.require_modules = b,
+                    _ => s.require_confirm = b,
                 }
             }
             _ => {}

@@ -11,6 +11,7 @@ pub mod bootloader;
 pub mod cli;
 pub mod cmdline;
 pub mod config;
+pub mod confirm;
 pub mod entry;
 pub mod failure;
 pub mod kernel_image;

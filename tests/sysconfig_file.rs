@@ -19,6 +19,7 @@ const KEYS: &[(&str, &str)] = &[
     ("KEXEC_TIMEOUT", "30"),
     ("KEXEC_RESPECT_MANUAL", "yes"),
     ("KEXEC_REQUIRE_MODULES", "yes"),
+    ("KEXEC_REQUIRE_CONFIRM", "yes"),
 ];
 
 fn repo() -> PathBuf {

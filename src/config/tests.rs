@@ -413,6 +413,7 @@ fn every_key_is_known_and_documented() {
         ("KEXEC_TIMEOUT", "7"),
         ("KEXEC_RESPECT_MANUAL", "no"),
         ("KEXEC_REQUIRE_MODULES", "no"),
+        ("KEXEC_REQUIRE_CONFIRM", "no"),
     ];
     assert_eq!(values.len(), KEYS.len(), "case every key listed here");
     let text: String = values.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
@@ -430,6 +431,7 @@ fn every_key_is_known_and_documented() {
         timeout: Duration::from_secs(7),
         respect_manual: false,
         require_modules: false,
+        require_confirm: false,
     };
     assert_eq!(s, changed, "case every key takes effect");
     for (k, help) in KEYS {

@@ -1,0 +1,147 @@
+//! Boot confirmation: a kexec into a kernel that then hangs must not happen again.
+//!
+//! Every load records what it staged in `/var/lib/kexec-reboot/pending.json` (kept across the
+//! reboot). When the next boot comes up, the rc script's `start` runs `kexec-reboot confirm`:
+//! if the running kernel and command line are the staged ones, the boot is confirmed and the
+//! record removed. If not, the machine came back some other way (typically power-cycled
+//! through the firmware after the staged kernel hung): that is written to `unconfirmed.json`,
+//! and with `KEXEC_REQUIRE_CONFIRM=yes` nothing is staged at later reboots until an admin runs
+//! `kexec-reboot status --clear`.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::cmdline;
+use crate::plan;
+use crate::root::SysRoot;
+use crate::state::{self, Staged};
+
+/// Where the records live: kept across reboots (unlike /var/run).
+pub const DIR: &str = "/var/lib/kexec-reboot";
+/// The load waiting for its boot.
+pub const PENDING: &str = "/var/lib/kexec-reboot/pending.json";
+/// A kexec boot that never came up.
+pub const UNCONFIRMED: &str = "/var/lib/kexec-reboot/unconfirmed.json";
+
+/// A staged boot that was never confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unconfirmed {
+    /// What was staged.
+    pub staged: Staged,
+    /// The kernel that came up instead.
+    pub running_version: Option<String>,
+    /// Its command line.
+    pub running_cmdline: String,
+    /// When this was noticed (seconds since the epoch).
+    pub time: u64,
+}
+
+impl Unconfirmed {
+    /// One line for logs and errors.
+    pub fn describe(&self) -> String {
+        format!(
+            "the kexec boot into {} staged at {} was never confirmed: the system came back running {} instead (power-cycled through the firmware?)",
+            self.staged.version.as_deref().unwrap_or(&self.staged.kernel),
+            self.staged.time,
+            self.running_version.as_deref().unwrap_or("an unknown kernel"),
+        )
+    }
+}
+
+/// What `confirm` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// No staged boot was waiting.
+    Nothing,
+    /// The staged boot is the one running.
+    Confirmed(Staged),
+    /// The staged boot never came up.
+    Unconfirmed(Unconfirmed),
+}
+
+fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
+    let dir = root.host_path(DIR)?;
+    fs::create_dir_all(&dir).with_context(|| format!("creating {DIR}"))?;
+    let path = root.host_path(sys_path)?;
+    let tmp = root.host_path(&format!("{sys_path}.tmp"))?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(&tmp)
+        .with_context(|| format!("writing {sys_path}.tmp"))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("writing {sys_path}.tmp"))?;
+    fs::rename(&tmp, &path).with_context(|| format!("renaming {sys_path}.tmp to {sys_path}"))
+}
+
+fn remove(root: &SysRoot, sys_path: &str) -> Result<()> {
+    match fs::remove_file(root.host_path(sys_path)?) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("removing {sys_path}")),
+    }
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(root: &SysRoot, sys_path: &str) -> Option<T> {
+    let text = root.read_to_string(sys_path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Records a staged load as waiting for its boot.
+pub fn record_pending(root: &SysRoot, staged: &Staged) -> Result<()> {
+    let text = serde_json::to_string_pretty(staged).context("encoding the pending record")?;
+    write_atomic(root, PENDING, &text)
+}
+
+/// Forgets the waiting load (after an unload).
+pub fn clear_pending(root: &SysRoot) -> Result<()> {
+    remove(root, PENDING)
+}
+
+/// The unconfirmed boot on record, if any.
+pub fn read_unconfirmed(root: &SysRoot) -> Option<Unconfirmed> {
+    read_json(root, UNCONFIRMED)
+}
+
+/// Forgets an unconfirmed boot (`status --clear`).
+pub fn clear_unconfirmed(root: &SysRoot) -> Result<()> {
+    remove(root, UNCONFIRMED)
+}
+
+/// Checks the waiting load, if it is from an earlier boot, against what is running.
+pub fn confirm(root: &SysRoot) -> Result<Outcome> {
+    let Some(staged) = read_json::<Staged>(root, PENDING) else {
+        return Ok(Outcome::Nothing);
+    };
+    if staged.boot_id == state::boot_id(root) {
+        // Staged in this very boot: the reboot has not happened yet.
+        return Ok(Outcome::Nothing);
+    }
+    let running_version = plan::running_version(root);
+    let running_cmdline = root
+        .read_to_string(plan::PROC_CMDLINE)
+        .map(|c| cmdline::clean_running(&c))
+        .unwrap_or_default();
+    let same_kernel = staged.version.is_some() && staged.version == running_version;
+    let same_cmdline = cmdline::split(&staged.cmdline) == cmdline::split(&running_cmdline);
+    clear_pending(root)?;
+    if same_kernel && same_cmdline {
+        return Ok(Outcome::Confirmed(staged));
+    }
+    let u = Unconfirmed {
+        staged,
+        running_version,
+        running_cmdline,
+        time: state::now(),
+    };
+    let text = serde_json::to_string_pretty(&u).context("encoding the unconfirmed record")?;
+    write_atomic(root, UNCONFIRMED, &text)?;
+    Ok(Outcome::Unconfirmed(u))
+}
