@@ -13,11 +13,12 @@ use crate::entry::Warning;
 use crate::failure::{self, Failure, Kind};
 use crate::load;
 use crate::log::Log;
-use crate::plan::{self, Plan};
+use crate::plan;
 use crate::report;
 use crate::root::SysRoot;
 use crate::select;
-use crate::state::{self, Next, Staged};
+use crate::stage;
+use crate::state::{self, Next};
 use crate::trust;
 
 /// Runs the verb and returns the exit code.
@@ -49,7 +50,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Plan { json } => cmd_plan(&ctx, json),
         Command::Check => cmd_check(&ctx),
         Command::List { json } => cmd_list(&ctx, json),
-        Command::Load { reason, dry_run } => cmd_load(&ctx, reason.as_deref(), dry_run),
+        Command::Load { reason, dry_run } => {
+            stage::cmd_load(&ctx, reason.as_deref(), dry_run, None)
+        }
         Command::Unload => cmd_unload(&ctx),
         Command::Status { json, clear } => cmd_status(&ctx, json, clear),
         Command::Confirm => cmd_confirm(&ctx),
@@ -62,16 +65,17 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-struct Ctx {
-    root: SysRoot,
-    config: String,
-    quiet: bool,
-    verbose: bool,
-    target: load::Target,
+/// What every verb needs: the root, the config path, the output level and the kernel target.
+pub(crate) struct Ctx {
+    pub(crate) root: SysRoot,
+    pub(crate) config: String,
+    pub(crate) quiet: bool,
+    pub(crate) verbose: bool,
+    pub(crate) target: load::Target,
 }
 
 impl Ctx {
-    fn settings(&self) -> Result<(Settings, Vec<Warning>)> {
+    pub(crate) fn settings(&self) -> Result<(Settings, Vec<Warning>)> {
         if self.root.exists(&self.config) {
             if let Some(why) = trust::distrust(&self.root, &self.config, "config file") {
                 return Err(Failure::new(Kind::Config, why).into());
@@ -81,11 +85,11 @@ impl Ctx {
     }
 
     /// May act on a kernel: the running one, or the tests' stand-in.
-    fn can_act(&self) -> bool {
+    pub(crate) fn can_act(&self) -> bool {
         self.root.is_host() || self.target == load::Target::Fake
     }
 
-    fn log(&self) -> Log {
+    pub(crate) fn log(&self) -> Log {
         Log::new(self.root.is_host(), self.quiet)
     }
 }
@@ -162,162 +166,6 @@ fn cmd_list(ctx: &Ctx, json: bool) -> Result<u8> {
         print!("{}", report::list(menu.as_ref(), &scanned, chosen.as_ref()));
     }
     Ok(0)
-}
-
-/// Unloads after a failure, so that no stale image wins at reboot. Only images that are ours
-/// or that we were about to replace get here.
-fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
-    if load::kexec_loaded(&ctx.root) == Some(true) {
-        match load::unload(&ctx.root, settings, ctx.target) {
-            Ok(()) => log.notice(
-                "unloaded the previously staged kernel, so the reboot goes through the firmware",
-            ),
-            Err(e) => log.warning(&format!(
-                "could not unload the previously staged kernel: {e:#}"
-            )),
-        }
-    }
-    let _ = state::clear(&ctx.root);
-    let _ = confirm::clear_pending(&ctx.root);
-}
-
-fn cmd_load(ctx: &Ctx, reason: Option<&str>, dry_run: bool) -> Result<u8> {
-    if !ctx.can_act() && !dry_run {
-        bail!("loading is refused with --root {} (it would load the tree's kernel into this machine); add --dry-run", ctx.root.base().display());
-    }
-    let mut log = ctx.log();
-    let result = load_inner(ctx, reason, dry_run, &mut log).map_err(|e| {
-        failure::with_suffix(e, "nothing staged, the reboot goes through the firmware")
-    });
-    if let Err(e) = &result {
-        log.error_to_syslog(&format!("{e:#}"));
-    }
-    result
-}
-
-fn load_inner(ctx: &Ctx, reason: Option<&str>, dry_run: bool, log: &mut Log) -> Result<u8> {
-    let (mut settings, warnings) = match ctx.settings() {
-        Ok(s) => s,
-        Err(e) => {
-            // Ours, or one staged before the system came up, must not win at reboot; an
-            // operator's manual load stays.
-            let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
-            if !dry_run && (state::read(&ctx.root).is_some() || stale) {
-                unload_after_failure(ctx, &Settings::default(), log);
-            }
-            return Err(e);
-        }
-    };
-    for w in &warnings {
-        log.warning(&w.to_string());
-    }
-
-    let next = state::read_next(&ctx.root);
-    if let Some(n) = &next {
-        if n.firmware {
-            if !dry_run {
-                unload_after_failure(ctx, &settings, log);
-            }
-            log.notice("one firmware reboot was asked for (kexec-reboot reboot --firmware): nothing staged");
-            return Ok(0);
-        }
-        if let Some(v) = &n.kernel {
-            settings.kernel = KernelChoice::Version(v.clone());
-        }
-    }
-
-    if settings.require_confirm {
-        if let Some(u) = confirm::read_unconfirmed(&ctx.root) {
-            if !dry_run {
-                unload_after_failure(ctx, &settings, log);
-            }
-            return Err(Failure::new(
-                Kind::Skipped,
-                format!("{}; kexec reboots stay off until an administrator runs `kexec-reboot status --clear` (KEXEC_REQUIRE_CONFIRM=yes)", u.describe()),
-            )
-            .into());
-        }
-    }
-
-    let loaded = load::kexec_loaded(&ctx.root);
-    let ours = state::read(&ctx.root);
-    if loaded == Some(true) && ours.is_none() && next.is_none() {
-        let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
-        if stale {
-            log.notice(
-                "replacing a kernel image that was already staged when the system came up (stale)",
-            );
-        } else if settings.respect_manual {
-            log.notice("kept the kernel that was loaded by hand (KEXEC_RESPECT_MANUAL=yes); nothing else staged");
-            return Ok(0);
-        }
-    }
-
-    let p = match plan::make(&ctx.root, &settings, Vec::new()) {
-        Ok(p) => p,
-        Err(e) => {
-            if !dry_run {
-                unload_after_failure(ctx, &settings, log);
-            }
-            return Err(e);
-        }
-    };
-    if ctx.verbose {
-        eprint!("{}", report::plan(&p));
-    }
-    if let Some(f) = p.failure() {
-        if !dry_run {
-            unload_after_failure(ctx, &settings, log);
-        }
-        return Err(f.into());
-    }
-    let what = p.version.clone().unwrap_or_else(|| p.kernel.clone());
-    if dry_run {
-        log.notice(&format!(
-            "would stage {what} ({}); dry run, nothing loaded",
-            p.why
-        ));
-        return Ok(0);
-    }
-    let method = match load::load(&ctx.root, &p, &settings, ctx.target) {
-        Ok(m) => m,
-        Err(e) => {
-            unload_after_failure(ctx, &settings, log);
-            return Err(e);
-        }
-    };
-    if load::kexec_loaded(&ctx.root) == Some(false) {
-        return Err(Failure::new(Kind::Load, format!("{method} of {} reported success but /sys/kernel/kexec_loaded says nothing is staged", p.kernel)).into());
-    }
-    // A one-time request stays until this boot ends (its boot id expires it): the rc script's
-    // load at shutdown must see it too.
-    record(ctx, &p, method, reason, log);
-    log.notice(&format!("staged {what} ({}) with {method}", p.why));
-    Ok(0)
-}
-
-fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log) {
-    let staged = Staged {
-        boot_id: state::boot_id(&ctx.root),
-        kernel: p.kernel.clone(),
-        initrds: p.initrds.clone(),
-        cmdline: p.cmdline.clone(),
-        version: p.version.clone(),
-        method: method.to_string(),
-        why: p.why.clone(),
-        reason: reason.map(str::to_string),
-        time: state::now(),
-    };
-    if let Err(e) = state::write(&ctx.root, &staged) {
-        log.warning(&format!(
-            "the kernel is staged, but the record of it could not be written: {e:#}"
-        ));
-    }
-    if let Err(e) = confirm::record_pending(&ctx.root, &staged) {
-        log.warning(&format!(
-            "the kernel is staged, but its boot cannot be confirmed later: {e:#}"
-        ));
-    }
 }
 
 fn cmd_unload(ctx: &Ctx) -> Result<u8> {
@@ -481,7 +329,7 @@ fn cmd_reboot(
             )?;
         }
     }
-    match cmd_load(ctx, Some("kexec-reboot reboot"), dry_run) {
+    match stage::cmd_load(ctx, Some("kexec-reboot reboot"), dry_run, kernel.as_deref()) {
         Ok(_) => shutdown(ctx, dry_run),
         Err(e) if firmware_ok => {
             eprintln!("kexec-reboot: error: {e:#}");
@@ -501,7 +349,7 @@ fn cmd_reboot(
 }
 
 fn shutdown(ctx: &Ctx, dry_run: bool) -> Result<u8> {
-    if dry_run {
+    if dry_run || ctx.target == load::Target::Fake {
         if !ctx.quiet {
             println!("dry run: would run shutdown -r now");
         }

@@ -22,6 +22,7 @@ pub mod preflight;
 pub mod report;
 pub mod root;
 pub mod select;
+pub mod stage;
 pub mod state;
 pub mod trust;
 pub mod version;

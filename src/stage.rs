@@ -1,0 +1,185 @@
+//! The load flow: what `load` (and so the rc script at runlevel 6) does, in order — config,
+//! one-time requests, boot confirmation, manual or stale images, plan, preflight, load, record —
+//! and the rule that any failure leaves nothing of ours staged.
+
+use anyhow::{bail, Result};
+
+use crate::app::Ctx;
+use crate::config::{KernelChoice, Settings};
+use crate::confirm;
+use crate::failure::{self, Failure, Kind};
+use crate::load;
+use crate::log::Log;
+use crate::plan::{self, Plan};
+use crate::report;
+use crate::state::{self, Staged};
+
+/// Unloads after a failure, so that no stale image wins at reboot. Only images that are ours
+/// or that we were about to replace get here.
+fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
+    if load::kexec_loaded(&ctx.root) == Some(true) {
+        match load::unload(&ctx.root, settings, ctx.target) {
+            Ok(()) => log.notice(
+                "unloaded the previously staged kernel, so the reboot goes through the firmware",
+            ),
+            Err(e) => log.warning(&format!(
+                "could not unload the previously staged kernel: {e:#}"
+            )),
+        }
+    }
+    let _ = state::clear(&ctx.root);
+    let _ = confirm::clear_pending(&ctx.root);
+}
+
+pub(crate) fn cmd_load(
+    ctx: &Ctx,
+    reason: Option<&str>,
+    dry_run: bool,
+    kernel: Option<&str>,
+) -> Result<u8> {
+    if !ctx.can_act() && !dry_run {
+        bail!("loading is refused with --root {} (it would load the tree's kernel into this machine); add --dry-run", ctx.root.base().display());
+    }
+    let mut log = ctx.log();
+    let result = load_inner(ctx, reason, dry_run, kernel, &mut log).map_err(|e| {
+        failure::with_suffix(e, "nothing staged, the reboot goes through the firmware")
+    });
+    if let Err(e) = &result {
+        log.error_to_syslog(&format!("{e:#}"));
+    }
+    result
+}
+
+fn load_inner(
+    ctx: &Ctx,
+    reason: Option<&str>,
+    dry_run: bool,
+    kernel: Option<&str>,
+    log: &mut Log,
+) -> Result<u8> {
+    let (mut settings, warnings) = match ctx.settings() {
+        Ok(s) => s,
+        Err(e) => {
+            // Ours, or one staged before the system came up, must not win at reboot; an
+            // operator's manual load stays.
+            let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
+            if !dry_run && (state::read(&ctx.root).is_some() || stale) {
+                unload_after_failure(ctx, &Settings::default(), log);
+            }
+            return Err(e);
+        }
+    };
+    for w in &warnings {
+        log.warning(&w.to_string());
+    }
+
+    let next = state::read_next(&ctx.root);
+    if let Some(n) = &next {
+        if n.firmware {
+            if !dry_run {
+                unload_after_failure(ctx, &settings, log);
+            }
+            log.notice("one firmware reboot was asked for (kexec-reboot reboot --firmware): nothing staged");
+            return Ok(0);
+        }
+        if let Some(v) = &n.kernel {
+            settings.kernel = KernelChoice::Version(v.clone());
+        }
+    }
+    if let Some(v) = kernel {
+        settings.kernel = KernelChoice::Version(v.to_string());
+    }
+
+    if settings.require_confirm {
+        if let Some(u) = confirm::read_unconfirmed(&ctx.root) {
+            if !dry_run {
+                unload_after_failure(ctx, &settings, log);
+            }
+            return Err(Failure::new(
+                Kind::Skipped,
+                format!("{}; kexec reboots stay off until an administrator runs `kexec-reboot status --clear` (KEXEC_REQUIRE_CONFIRM=yes)", u.describe()),
+            )
+            .into());
+        }
+    }
+
+    let loaded = load::kexec_loaded(&ctx.root);
+    let ours = state::read(&ctx.root);
+    if loaded == Some(true) && ours.is_none() && next.is_none() {
+        let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
+        if stale {
+            log.notice(
+                "replacing a kernel image that was already staged when the system came up (stale)",
+            );
+        } else if settings.respect_manual {
+            log.notice("kept the kernel that was loaded by hand (KEXEC_RESPECT_MANUAL=yes); nothing else staged");
+            return Ok(0);
+        }
+    }
+
+    let p = match plan::make(&ctx.root, &settings, Vec::new()) {
+        Ok(p) => p,
+        Err(e) => {
+            if !dry_run {
+                unload_after_failure(ctx, &settings, log);
+            }
+            return Err(e);
+        }
+    };
+    if ctx.verbose {
+        eprint!("{}", report::plan(&p));
+    }
+    if let Some(f) = p.failure() {
+        if !dry_run {
+            unload_after_failure(ctx, &settings, log);
+        }
+        return Err(f.into());
+    }
+    let what = p.version.clone().unwrap_or_else(|| p.kernel.clone());
+    if dry_run {
+        log.notice(&format!(
+            "would stage {what} ({}); dry run, nothing loaded",
+            p.why
+        ));
+        return Ok(0);
+    }
+    let method = match load::load(&ctx.root, &p, &settings, ctx.target) {
+        Ok(m) => m,
+        Err(e) => {
+            unload_after_failure(ctx, &settings, log);
+            return Err(e);
+        }
+    };
+    if load::kexec_loaded(&ctx.root) == Some(false) {
+        return Err(Failure::new(Kind::Load, format!("{method} of {} reported success but /sys/kernel/kexec_loaded says nothing is staged", p.kernel)).into());
+    }
+    // A one-time request stays until this boot ends (its boot id expires it): the rc script's
+    // load at shutdown must see it too.
+    record(ctx, &p, method, reason, log);
+    log.notice(&format!("staged {what} ({}) with {method}", p.why));
+    Ok(0)
+}
+
+fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log) {
+    let staged = Staged {
+        boot_id: state::boot_id(&ctx.root),
+        kernel: p.kernel.clone(),
+        initrds: p.initrds.clone(),
+        cmdline: p.cmdline.clone(),
+        version: p.version.clone(),
+        method: method.to_string(),
+        why: p.why.clone(),
+        reason: reason.map(str::to_string),
+        time: state::now(),
+    };
+    if let Err(e) = state::write(&ctx.root, &staged) {
+        log.warning(&format!(
+            "the kernel is staged, but the record of it could not be written: {e:#}"
+        ));
+    }
+    if let Err(e) = confirm::record_pending(&ctx.root, &staged) {
+        log.warning(&format!(
+            "the kernel is staged, but its boot cannot be confirmed later: {e:#}"
+        ));
+    }
+}

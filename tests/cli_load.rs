@@ -1,0 +1,264 @@
+//! The load flow end to end on a fixture root with the stand-in kernel (`--fake-kernel`):
+//! what is staged, kept, replaced or unloaded, and boot confirmation across a "reboot"
+//! (a new boot id, and the running kernel and command line of the staged boot or not).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+struct Tree {
+    dir: tempfile::TempDir,
+}
+
+impl Tree {
+    fn new(name: &str) -> Tree {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", fixture(name).display()))
+            .arg(dir.path())
+            .status()
+            .expect("cp -a")
+            .success();
+        assert!(ok);
+        let t = Tree { dir };
+        t.write("proc/sys/kernel/random/boot_id", "boot-1\n");
+        t.write("sys/kernel/kexec_loaded", "0\n");
+        fs::create_dir_all(t.path().join("var/run")).unwrap();
+        t
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.path().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap_or_default()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_kexec-reboot"))
+            .arg("--root")
+            .arg(self.path())
+            .arg("--fake-kernel")
+            .args(args)
+            .output()
+            .expect("running kexec-reboot")
+    }
+
+    fn loaded(&self) -> bool {
+        self.read("sys/kernel/kexec_loaded").trim() == "1"
+    }
+
+    fn fake_log(&self) -> Vec<String> {
+        self.read("sys/kernel/kexec-reboot-fake.log")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A reboot into `version` with `cmdline`: a new boot id, what /proc says, nothing loaded.
+    fn reboot_into(&self, boot_id: &str, version: &str, cmdline: &str) {
+        self.write("proc/sys/kernel/random/boot_id", &format!("{boot_id}\n"));
+        self.write("proc/sys/kernel/osrelease", &format!("{version}\n"));
+        self.write("proc/cmdline", &format!("{cmdline}\n"));
+        self.write("sys/kernel/kexec_loaded", "0\n");
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn load_stages_the_plan_and_status_says_ours() {
+    let t = Tree::new("centos5-seed");
+    let o = t.run(&["load", "--reason", "shutdown"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("staged 2.6.18-194.11.4.el5 (grub default entry"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(t.loaded());
+    assert_eq!(
+        t.fake_log(),
+        ["load kernel=/boot/vmlinuz-2.6.18-194.11.4.el5 initrds=/boot/initrd-2.6.18-194.11.4.el5.img cmdline=ro root=LABEL=/"]
+    );
+    let o = t.run(&["status"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("staged 2.6.18-194.11.4.el5 by kexec-reboot")
+    );
+}
+
+#[test]
+fn a_failed_load_after_a_good_one_unloads_ours() {
+    let t = Tree::new("centos5-seed");
+    assert!(t.run(&["load"]).status.success());
+    fs::remove_file(t.path().join("boot/initrd-2.6.18-194.11.4.el5.img")).unwrap();
+    let o = t.run(&["load"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        !t.loaded(),
+        "the earlier image of ours must not win at reboot"
+    );
+    assert_eq!(t.fake_log().last().map(String::as_str), Some("unload"));
+}
+
+#[test]
+fn a_kernel_refused_by_the_kernel_unloads_and_says_why() {
+    let t = Tree::new("centos5-seed");
+    assert!(t.run(&["load"]).status.success());
+    t.write("sys/kernel/kexec-reboot-fake-errno", "EPERM\n");
+    let o = t.run(&["load"]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("EPERM") && e.contains("locked down"), "{e}");
+    assert!(e.contains("nothing staged"), "{e}");
+    assert!(!t.loaded());
+}
+
+#[test]
+fn a_manual_load_is_kept_unless_told_otherwise() {
+    let t = Tree::new("centos5-seed");
+    t.write("sys/kernel/kexec_loaded", "1\n");
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("kept the kernel that was loaded by hand"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        t.fake_log().is_empty(),
+        "nothing loaded over the manual image"
+    );
+    t.write("etc/sysconfig/kexec", "KEXEC_RESPECT_MANUAL=no\n");
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(t.fake_log().len(), 1, "replaced: {:?}", t.fake_log());
+}
+
+#[test]
+fn an_image_staged_before_boot_finished_is_stale_and_replaced() {
+    let t = Tree::new("centos5-seed");
+    t.write("sys/kernel/kexec_loaded", "1\n");
+    let o = t.run(&["confirm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stale"), "{}", stderr(&o));
+    assert_eq!(t.fake_log().len(), 1, "the stale image was replaced");
+}
+
+#[test]
+fn a_stale_image_is_unloaded_when_the_config_is_broken() {
+    let t = Tree::new("centos5-seed");
+    t.write("sys/kernel/kexec_loaded", "1\n");
+    assert!(t.run(&["confirm"]).status.success());
+    t.write("etc/sysconfig/kexec", "KEXEC_METHOD=magic\n");
+    let o = t.run(&["load"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(!t.loaded(), "a stale image must not win at reboot");
+}
+
+#[test]
+fn a_confirmed_kexec_boot_leaves_kexec_on() {
+    let t = Tree::new("centos5-seed");
+    assert!(t.run(&["load"]).status.success());
+    t.reboot_into("boot-2", "2.6.18-194.11.4.el5", "ro root=LABEL=/");
+    let o = t.run(&["confirm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("confirmed the kexec boot into 2.6.18-194.11.4.el5"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.path().join("var/lib/kexec-reboot/pending.json").exists());
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unconfirmed_kexec_boot_turns_kexec_off_until_cleared() {
+    let t = Tree::new("centos5-seed");
+    assert!(t.run(&["load"]).status.success());
+    // The staged kernel hung; the machine was power-cycled and came back in the old one.
+    t.reboot_into("boot-2", "2.6.18-194.el5", "ro root=LABEL=/ rhgb quiet");
+    let o = t.run(&["confirm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("never confirmed"), "{}", stderr(&o));
+
+    let o = t.run(&["load", "--reason", "shutdown"]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.contains("never confirmed") && e.contains("status --clear"),
+        "{e}"
+    );
+    assert!(!t.loaded());
+
+    let o = t.run(&["status"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("kexec reboots are OFF"));
+    let o = t.run(&["status", "--clear"]);
+    assert!(o.status.code().is_some(), "{}", stderr(&o));
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "after --clear: {}", stderr(&o));
+
+    // KEXEC_REQUIRE_CONFIRM=no keeps staging regardless.
+    t.reboot_into("boot-3", "2.6.18-194.el5", "ro root=LABEL=/");
+    assert!(t.run(&["confirm"]).status.success());
+    t.write("etc/sysconfig/kexec", "KEXEC_REQUIRE_CONFIRM=no\n");
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_load_in_this_boot_is_not_judged_before_the_reboot() {
+    let t = Tree::new("centos5-seed");
+    assert!(t.run(&["load"]).status.success());
+    assert!(t.run(&["confirm"]).status.success());
+    assert!(
+        t.path().join("var/lib/kexec-reboot/pending.json").exists(),
+        "still waiting for its boot"
+    );
+    assert!(!t
+        .path()
+        .join("var/lib/kexec-reboot/unconfirmed.json")
+        .exists());
+}
+
+#[test]
+fn reboot_kernel_once_overrides_the_config_for_this_boot_only() {
+    let t = Tree::new("centos5-seed");
+    let o = t.run(&["reboot", "--kernel", "2.6.18-194.el5", "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("would stage 2.6.18-194.el5"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn fake_kernel_needs_a_root() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kexec-reboot"))
+        .args(["--fake-kernel", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+}
