@@ -262,6 +262,10 @@ fn load_inner(ctx: &Ctx, reason: Option<&str>, dry_run: bool, log: &mut Log) -> 
             return Err(e);
         }
     };
+    // The boot loader's warnings: the console at shutdown is where an operator sees them.
+    for w in &p.warnings {
+        log.warning(w);
+    }
     if ctx.verbose {
         eprint!("{}", report::plan(&p));
     }
