@@ -187,7 +187,18 @@ fn cmd_load(ctx: &Ctx, reason: Option<&str>, dry_run: bool) -> Result<u8> {
     }
     let mut log = ctx.log();
     let result = load_inner(ctx, reason, dry_run, &mut log).map_err(|e| {
-        failure::with_suffix(e, "nothing staged, the reboot goes through the firmware")
+        // A bare I/O error ("reading /boot/grub/grub.conf: Permission denied") says what
+        // failed but not what to do.
+        let io = failure::exit_code(&e) == 1
+            && e.chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some());
+        let suffix = if io {
+            "check that the file exists and root can read it; nothing staged, the reboot goes \
+             through the firmware"
+        } else {
+            "nothing staged, the reboot goes through the firmware"
+        };
+        failure::with_suffix(e, suffix)
     });
     if let Err(e) = &result {
         log.error_to_syslog(&format!("{e:#}"));
