@@ -300,9 +300,8 @@ pub fn parse_header(head: &[u8], file_len: Option<u64>) -> Result<Header, ImageE
         return Err(other);
     }
     if head.len() < 0x206 {
-        if head.starts_with(b"MZ") {
-            return Err(ImageError::PeOnly(pe_kind(head)));
-        }
+        // Too short to tell: a bzImage starts with "MZ" too (the EFI stub), so a kernel cut
+        // short is truncated, not a PE image.
         return Err(ImageError::Truncated {
             len: known_len,
             need: 0x206,

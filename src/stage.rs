@@ -42,7 +42,18 @@ pub(crate) fn cmd_load(
     }
     let mut log = ctx.log();
     let result = load_inner(ctx, reason, dry_run, kernel, &mut log).map_err(|e| {
-        failure::with_suffix(e, "nothing staged, the reboot goes through the firmware")
+        // A bare I/O error ("reading /boot/grub/grub.conf: Permission denied") says what
+        // failed but not what to do.
+        let io = failure::exit_code(&e) == 1
+            && e.chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some());
+        let suffix = if io {
+            "check that the file exists and root can read it; nothing staged, the reboot goes \
+             through the firmware"
+        } else {
+            "nothing staged, the reboot goes through the firmware"
+        };
+        failure::with_suffix(e, suffix)
     });
     if let Err(e) = &result {
         log.error_to_syslog(&format!("{e:#}"));
@@ -126,6 +137,10 @@ fn load_inner(
             return Err(e);
         }
     };
+    // The boot loader's warnings: the console at shutdown is where an operator sees them.
+    for w in &p.warnings {
+        log.warning(w);
+    }
     if ctx.verbose {
         eprint!("{}", report::plan(&p));
     }

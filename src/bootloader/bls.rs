@@ -59,6 +59,9 @@ pub struct BlsEntry {
     pub initrds: Vec<String>,
     /// Each `options` line.
     pub options: Vec<String>,
+    /// The 1-based line of each `linux`, `initrd` and `options` value, for warnings about
+    /// the variables they use.
+    pub value_lines: Vec<(usize, String)>,
 }
 
 /// Parses one entry file.
@@ -72,6 +75,7 @@ pub fn parse(text: &str, file: &str, id: &str) -> (BlsEntry, Vec<Warning>) {
         linux: None,
         initrds: Vec::new(),
         options: Vec::new(),
+        value_lines: Vec::new(),
     };
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
@@ -82,6 +86,9 @@ pub fn parse(text: &str, file: &str, id: &str) -> (BlsEntry, Vec<Warning>) {
         let (key, value) = line
             .split_once(char::is_whitespace)
             .map_or((line, ""), |(k, v)| (k, v.trim()));
+        if matches!(key, "linux" | "initrd" | "options") {
+            e.value_lines.push((n, value.to_string()));
+        }
         match key {
             "title" => e.title = Some(value.to_string()),
             "version" => e.version = Some(value.to_string()),
@@ -176,10 +183,11 @@ pub fn to_boot_entry(e: &BlsEntry, env: &Env, warnings: &mut Vec<Warning>) -> Op
     unset.sort();
     unset.dedup();
     for v in unset {
-        warnings.push(Warning::file(
-            &e.file,
-            format!("uses ${v}, which is not set in grubenv or grub.cfg; expanded as empty"),
-        ));
+        let msg = format!("uses ${v}, which is not set in grubenv or grub.cfg; expanded as empty");
+        warnings.push(match uses_line(e, &v) {
+            Some(n) => Warning::at(&e.file, n, msg),
+            None => Warning::file(&e.file, msg),
+        });
     }
     unknown.sort();
     unknown.dedup();
@@ -201,6 +209,18 @@ pub fn to_boot_entry(e: &BlsEntry, env: &Env, warnings: &mut Vec<Warning>) -> Op
         source: Source::Bls,
         file: e.file.clone(),
         line: 1,
+    })
+}
+
+/// The first line of `e` whose value uses `$name` or `${name}`.
+fn uses_line(e: &BlsEntry, name: &str) -> Option<usize> {
+    let plain = format!("${name}");
+    let braced = format!("${{{name}}}");
+    e.value_lines.iter().find_map(|(n, v)| {
+        let plain_use = v.match_indices(&plain).any(|(at, _)| {
+            !v[at + plain.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        });
+        (plain_use || v.contains(&braced)).then_some(*n)
     })
 }
 
@@ -396,6 +416,14 @@ mod tests {
                 .iter()
                 .any(|w| w.message.contains("$kernelopts, which is not set")),
             "unset kernelopts warned: {:?}",
+            m.warnings
+        );
+        assert!(
+            m.warnings
+                .iter()
+                .filter(|w| w.message.contains("$kernelopts, which is not set"))
+                .all(|w| w.line.is_some()),
+            "an unset variable's warning names the line that uses it: {:?}",
             m.warnings
         );
         assert_eq!(

@@ -21,10 +21,11 @@ pub mod menu_tree;
 pub mod scan;
 pub mod script;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::config::BootloaderChoice;
 use crate::entry::{BootEntry, BootMenu};
+use crate::failure::{Failure, Kind};
 use crate::root::{normalize, SysRoot};
 
 /// The boot loader's menu, or `None` when no boot loader config is found (`Auto`) or asked
@@ -42,27 +43,33 @@ pub fn read_menu(root: &SysRoot, choice: BootloaderChoice) -> Result<Option<Boot
         },
         BootloaderChoice::Grub2 => match grub2::read(root)? {
             Some(m) => Some(m),
-            None => bail!(
-                "KEXEC_BOOTLOADER=grub2 but no GRUB 2 config was found (looked for {}); \
-                 set KEXEC_BOOTLOADER=auto or install the config",
-                grub2::looked_for(root)
-            ),
+            None => {
+                return not_found(format!(
+                    "KEXEC_BOOTLOADER=grub2 but no GRUB 2 config was found (looked for {}); \
+                     set KEXEC_BOOTLOADER=auto or install the config",
+                    grub2::looked_for(root)
+                ))
+            }
         },
         BootloaderChoice::Grub => match grub_legacy::read(root)? {
             Some(m) => Some(m),
-            None => bail!(
-                "KEXEC_BOOTLOADER=grub but no GRUB legacy config was found (looked for {}); \
-                 set KEXEC_BOOTLOADER=auto or install the config",
-                grub_legacy::FILES.join(", ")
-            ),
+            None => {
+                return not_found(format!(
+                    "KEXEC_BOOTLOADER=grub but no GRUB legacy config was found (looked for {}); \
+                     set KEXEC_BOOTLOADER=auto or install the config",
+                    grub_legacy::FILES.join(", ")
+                ))
+            }
         },
         BootloaderChoice::Bls => match bls::read(root)? {
             Some(m) => Some(m),
-            None => bail!(
-                "KEXEC_BOOTLOADER=bls but no BLS entry was found (looked for {}/*.conf); \
-                 set KEXEC_BOOTLOADER=auto",
-                bls::ENTRIES_DIR
-            ),
+            None => {
+                return not_found(format!(
+                    "KEXEC_BOOTLOADER=bls but no BLS entry was found (looked for {}/*.conf); \
+                     set KEXEC_BOOTLOADER=auto",
+                    bls::ENTRIES_DIR
+                ))
+            }
         },
     };
     Ok(menu.map(|mut m| {
@@ -71,6 +78,11 @@ pub fn read_menu(root: &SysRoot, choice: BootloaderChoice) -> Result<Option<Boot
         }
         m
     }))
+}
+
+/// The boot loader asked for (`KEXEC_BOOTLOADER`) has no config here: no entry can match.
+fn not_found(msg: String) -> Result<Option<BootMenu>> {
+    Err(Failure::new(Kind::NoKernel, msg).into())
 }
 
 /// Every `/boot/vmlinuz-*` as an entry, newest first.
@@ -191,6 +203,23 @@ pub(crate) mod testroot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_chosen_boot_loader_is_no_kernel_not_an_unexpected_error() {
+        let (_d, root) = testroot::root(&[("/boot/vmlinuz-2.6.18-194.el5", b"k")]);
+        for choice in [
+            BootloaderChoice::Grub2,
+            BootloaderChoice::Grub,
+            BootloaderChoice::Bls,
+        ] {
+            let err = read_menu(&root, choice).expect_err("no config of that kind");
+            assert_eq!(
+                crate::failure::exit_code(&err),
+                4,
+                "{choice:?} without its config exits 4 (no bootable kernel), not 1: {err:#}"
+            );
+        }
+    }
 
     #[test]
     fn strips_devices() {

@@ -91,6 +91,14 @@ fn bad_images() {
             ImageError::ProtocolTooOld(2, 1),
         ),
         (
+            "a bzImage cut before its header is truncated, not PE-only",
+            with(|o| o.truncate_to = Some(0x180)),
+            ImageError::Truncated {
+                len: 0x180,
+                need: 0x206,
+            },
+        ),
+        (
             "cut in setup area",
             with(|o| o.truncate_to = Some(0x300)),
             ImageError::Truncated {
