@@ -8,10 +8,6 @@
 //! and with `KEXEC_REQUIRE_CONFIRM=yes` nothing is staged at later reboots until an admin runs
 //! `kexec-reboot status --clear`.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -63,32 +59,6 @@ pub enum Outcome {
     Unconfirmed(Unconfirmed),
 }
 
-fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
-    let dir = root.host_path(DIR)?;
-    fs::create_dir_all(&dir).with_context(|| format!("creating {DIR}"))?;
-    let path = root.host_path(sys_path)?;
-    let tmp = root.host_path(&format!("{sys_path}.tmp"))?;
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .open(&tmp)
-        .with_context(|| format!("writing {sys_path}.tmp"))?;
-    f.write_all(text.as_bytes())
-        .and_then(|_| f.sync_all())
-        .with_context(|| format!("writing {sys_path}.tmp"))?;
-    fs::rename(&tmp, &path).with_context(|| format!("renaming {sys_path}.tmp to {sys_path}"))
-}
-
-fn remove(root: &SysRoot, sys_path: &str) -> Result<()> {
-    match fs::remove_file(root.host_path(sys_path)?) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("removing {sys_path}")),
-    }
-}
-
 fn read_json<T: for<'de> Deserialize<'de>>(root: &SysRoot, sys_path: &str) -> Option<T> {
     let text = root.read_to_string(sys_path).ok()?;
     serde_json::from_str(&text).ok()
@@ -97,12 +67,12 @@ fn read_json<T: for<'de> Deserialize<'de>>(root: &SysRoot, sys_path: &str) -> Op
 /// Records a staged load as waiting for its boot.
 pub fn record_pending(root: &SysRoot, staged: &Staged) -> Result<()> {
     let text = serde_json::to_string_pretty(staged).context("encoding the pending record")?;
-    write_atomic(root, PENDING, &text)
+    state::write_atomic(root, PENDING, &text)
 }
 
 /// Forgets the waiting load (after an unload).
 pub fn clear_pending(root: &SysRoot) -> Result<()> {
-    remove(root, PENDING)
+    state::remove(root, PENDING)
 }
 
 /// The unconfirmed boot on record, if any.
@@ -112,7 +82,7 @@ pub fn read_unconfirmed(root: &SysRoot) -> Option<Unconfirmed> {
 
 /// Forgets an unconfirmed boot (`status --clear`).
 pub fn clear_unconfirmed(root: &SysRoot) -> Result<()> {
-    remove(root, UNCONFIRMED)
+    state::remove(root, UNCONFIRMED)
 }
 
 /// Checks the waiting load, if it is from an earlier boot, against what is running.
@@ -142,6 +112,6 @@ pub fn confirm(root: &SysRoot) -> Result<Outcome> {
         time: state::now(),
     };
     let text = serde_json::to_string_pretty(&u).context("encoding the unconfirmed record")?;
-    write_atomic(root, UNCONFIRMED, &text)?;
+    state::write_atomic(root, UNCONFIRMED, &text)?;
     Ok(Outcome::Unconfirmed(u))
 }

@@ -46,19 +46,16 @@ pub fn boot_id(root: &SysRoot) -> String {
 
 /// The record of this boot's load, if any (records of other boots are ignored).
 pub fn read(root: &SysRoot) -> Option<Staged> {
-    let text = root.read_to_string(STATE_FILE).ok()?;
-    let s: Staged = serde_json::from_str(&text).ok()?;
-    (s.boot_id == boot_id(root)).then_some(s)
+    read_this_boot(root, STATE_FILE, |s: &Staged| &s.boot_id)
 }
 
-/// Writes the record atomically.
-pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
-    let path = root.host_path(STATE_FILE)?;
-    let tmp = root.host_path(&format!("{STATE_FILE}.tmp"))?;
-    let text = serde_json::to_string_pretty(staged).context("encoding the state record")?;
+/// Writes `text` to `sys_path` atomically (a temporary file beside it, synced, then renamed),
+/// mode 0644, creating the directory if needed.
+pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
+    let path = root.host_path(sys_path)?;
+    let tmp = root.host_path(&format!("{sys_path}.tmp"))?;
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("creating the directory of {STATE_FILE}"))?;
+        fs::create_dir_all(dir).with_context(|| format!("creating the directory of {sys_path}"))?;
     }
     let mut f = fs::OpenOptions::new()
         .write(true)
@@ -66,23 +63,42 @@ pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
         .truncate(true)
         .mode(0o644)
         .open(&tmp)
-        .with_context(|| format!("writing {STATE_FILE}.tmp"))?;
+        .with_context(|| format!("writing {sys_path}.tmp"))?;
     f.write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
-        .with_context(|| format!("writing {STATE_FILE}.tmp"))?;
-    fs::rename(&tmp, &path)
-        .with_context(|| format!("renaming {STATE_FILE}.tmp to {STATE_FILE}"))?;
-    Ok(())
+        .with_context(|| format!("writing {sys_path}.tmp"))?;
+    fs::rename(&tmp, &path).with_context(|| format!("renaming {sys_path}.tmp to {sys_path}"))
+}
+
+/// Removes `sys_path`; a missing file is fine.
+pub fn remove(root: &SysRoot, sys_path: &str) -> Result<()> {
+    match fs::remove_file(root.host_path(sys_path)?) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("removing {sys_path}")),
+    }
+}
+
+/// A JSON record of this boot (its `boot_id` field is this boot's), if any.
+fn read_this_boot<T: for<'de> Deserialize<'de>>(
+    root: &SysRoot,
+    sys_path: &str,
+    id: impl Fn(&T) -> &str,
+) -> Option<T> {
+    let text = root.read_to_string(sys_path).ok()?;
+    let v: T = serde_json::from_str(&text).ok()?;
+    (id(&v) == boot_id(root)).then_some(v)
+}
+
+/// Writes the record atomically.
+pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
+    let text = serde_json::to_string_pretty(staged).context("encoding the state record")?;
+    write_atomic(root, STATE_FILE, &text)
 }
 
 /// Removes the record (after an unload). A missing record is fine.
 pub fn clear(root: &SysRoot) -> Result<()> {
-    let path = root.host_path(STATE_FILE)?;
-    match fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("removing {STATE_FILE}")),
-    }
+    remove(root, STATE_FILE)
 }
 
 /// Seconds since the epoch, now.
@@ -109,28 +125,18 @@ pub struct Next {
 
 /// The one-time request of this boot, if any.
 pub fn read_next(root: &SysRoot) -> Option<Next> {
-    let text = root.read_to_string(NEXT_FILE).ok()?;
-    let n: Next = serde_json::from_str(&text).ok()?;
-    (n.boot_id == boot_id(root)).then_some(n)
+    read_this_boot(root, NEXT_FILE, |n: &Next| &n.boot_id)
 }
 
 /// Records a one-time request (atomically).
 pub fn write_next(root: &SysRoot, next: &Next) -> Result<()> {
-    let path = root.host_path(NEXT_FILE)?;
-    let tmp = root.host_path(&format!("{NEXT_FILE}.tmp"))?;
     let text = serde_json::to_string(next).context("encoding the one-time request")?;
-    fs::write(&tmp, text).with_context(|| format!("writing {NEXT_FILE}.tmp"))?;
-    fs::rename(&tmp, &path).with_context(|| format!("renaming {NEXT_FILE}.tmp to {NEXT_FILE}"))
+    write_atomic(root, NEXT_FILE, &text)
 }
 
 /// Removes the one-time request.
 pub fn clear_next(root: &SysRoot) -> Result<()> {
-    let path = root.host_path(NEXT_FILE)?;
-    match fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("removing {NEXT_FILE}")),
-    }
+    remove(root, NEXT_FILE)
 }
 
 /// What `kexec-reboot confirm` (the rc script's `start`) saw when the system came up.
@@ -149,16 +155,11 @@ pub struct BootRecord {
 
 /// This boot's start record, if any.
 pub fn read_boot(root: &SysRoot) -> Option<BootRecord> {
-    let text = root.read_to_string(BOOT_FILE).ok()?;
-    let b: BootRecord = serde_json::from_str(&text).ok()?;
-    (b.boot_id == boot_id(root)).then_some(b)
+    read_this_boot(root, BOOT_FILE, |b: &BootRecord| &b.boot_id)
 }
 
 /// Writes this boot's start record (atomically).
 pub fn write_boot(root: &SysRoot, rec: &BootRecord) -> Result<()> {
-    let path = root.host_path(BOOT_FILE)?;
-    let tmp = root.host_path(&format!("{BOOT_FILE}.tmp"))?;
     let text = serde_json::to_string(rec).context("encoding the boot record")?;
-    fs::write(&tmp, text).with_context(|| format!("writing {BOOT_FILE}.tmp"))?;
-    fs::rename(&tmp, &path).with_context(|| format!("renaming {BOOT_FILE}.tmp to {BOOT_FILE}"))
+    write_atomic(root, BOOT_FILE, &text)
 }
