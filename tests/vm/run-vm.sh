@@ -1,0 +1,165 @@
+#!/bin/sh
+# Runs one VM scenario: assembles the root and /boot disks from the base trees (our initscripts
+# or KEXEC_VM_INITSCRIPTS, the product, the scenario's settings), boots kernel A under QEMU (TCG,
+# serial console, -no-reboot, hard timeout), and leaves what the assertions read in
+# OUTDIR/runs/NAME: serial.log (each line prefixed with milliseconds since QEMU started),
+# qemu.rc, messages (syslog from the disk afterwards), vmtest-file, fsck-root.txt, fsck-boot.txt.
+#
+# Why this exists: one place that knows how to build and boot the machine, used by tests/vm.rs
+# and `make demo`. It asserts nothing; the caller reads the files.
+#
+# Usage: run-vm.sh OUTDIR NAME [option...]
+#   --set KEY=VALUE      set KEY in /etc/sysconfig/kexec (replacing the packaged line)
+#   --config-line TEXT   append TEXT verbatim to /etc/sysconfig/kexec
+#   --kexec on|off       `chkconfig kexec on|off` (default on)
+#   --action reboot|halt what boot 1 does (shutdown -r now | shutdown -h now)
+#   --pre manual-load-a  before the action, load kernel A by hand with `kexec -l`
+#   --break missing-initrd|garbage-kernel   damage kernel B's files on /boot
+#   --firmware-reboots   let a firmware reboot restart the VM (no -no-reboot)
+#   --timeout SECONDS    QEMU's hard limit (default 300)
+# Environment:
+#   KEXEC_VM_INITSCRIPTS=DIR  use DIR/rc.d/rc, DIR/rc.d/init.d/halt, DIR/rc.d/init.d/functions
+#                             unchanged instead of tests/vm/initscripts
+#   KEXEC_VM_RPM=FILE         the product's RPM (default: newest in target/rpmbuild/RPMS/x86_64)
+#   KEXEC_VM_PRODUCT=standin  use tests/vm/standin-kexec instead of the RPM (harness self-check)
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=${1:?usage: run-vm.sh OUTDIR NAME [option...]}
+name=${2:?usage: run-vm.sh OUTDIR NAME [option...]}
+shift 2
+
+die() {
+    echo "vm run $name: $*" >&2
+    exit 1
+}
+
+sets=""
+config_lines=""
+kexec_state=on
+action=reboot
+pre=""
+breakage=""
+no_reboot=-no-reboot
+limit=300
+nl='
+'
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --set) sets="$sets$2$nl" && shift 2 ;;
+    --config-line) config_lines="$config_lines$2$nl" && shift 2 ;;
+    --kexec) kexec_state=$2 && shift 2 ;;
+    --action) action=$2 && shift 2 ;;
+    --pre) pre=$2 && shift 2 ;;
+    --break) breakage=$2 && shift 2 ;;
+    --firmware-reboots) no_reboot="" && shift ;;
+    --timeout) limit=$2 && shift 2 ;;
+    *) die "unknown option $1" ;;
+    esac
+done
+
+for tool in qemu-system-x86_64 mke2fs e2fsck debugfs timeout rpm2cpio cpio; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run tests/deps.sh (make deps)"
+done
+
+sh "$here/build-image.sh" "$out"
+out=$(cd "$out" && pwd)
+base="$out/base"
+# shellcheck source=/dev/null
+. "$base/vm.env"
+
+run="$out/runs/$name"
+rm -rf "$run"
+mkdir -p "$run"
+root="$run/root"
+boot="$run/boot"
+cp -a "$base/root" "$root"
+cp -a "$base/boot" "$boot"
+
+# The initscripts: ours, or a tree given by the operator, used unchanged.
+scripts=${KEXEC_VM_INITSCRIPTS:-$here/initscripts}
+for f in rc.d/rc rc.d/init.d/halt rc.d/init.d/functions; do
+    [ -f "$scripts/$f" ] || die "KEXEC_VM_INITSCRIPTS: $scripts/$f is missing"
+    install -m 0755 "$scripts/$f" "$root/etc/$f"
+done
+[ "$scripts" = "$here/initscripts" ] || chmod 0644 "$root/etc/rc.d/init.d/functions"
+ln -sfn ../init.d/halt "$root/etc/rc.d/rc6.d/S01reboot"
+ln -sfn ../init.d/halt "$root/etc/rc.d/rc0.d/S01halt"
+
+# The product: the RPM's files (rpm2cpio: the image has no rpm database), then what its %post
+# does, with our chkconfig stand-in.
+if [ "${KEXEC_VM_PRODUCT:-rpm}" = standin ]; then
+    install -m 0755 "$here/standin-kexec" "$root/etc/rc.d/init.d/kexec"
+    printf 'KEXEC_APPEND=\n' >"$root/etc/sysconfig/kexec"
+    echo "vm run $name: product: the harness stand-in (tests/vm/standin-kexec)" >&2
+else
+    rpmfile=${KEXEC_VM_RPM:-}
+    if [ -z "$rpmfile" ]; then
+        rpmfile=$(find "$top/target/rpmbuild/RPMS" -name 'kexec-reboot-[0-9]*.rpm' 2>/dev/null |
+            sort -V | tail -n 1)
+    fi
+    [ -f "${rpmfile:-/nonexistent}" ] ||
+        die "no kexec-reboot RPM in target/rpmbuild/RPMS (run make rpm, or set KEXEC_VM_RPM)"
+    (cd "$root" && rpm2cpio "$rpmfile" | cpio -idmu --quiet) || die "unpacking $rpmfile"
+    echo "vm run $name: product: ${rpmfile##*/}" >&2
+fi
+[ -x "$root/etc/rc.d/init.d/kexec" ] || die "the product installed no /etc/rc.d/init.d/kexec"
+for svc in syslog vmsvc vmprobe vmtest kexec; do
+    CHKCONFIG_ROOT="$root" sh "$top/tests/bin/chkconfig" --add "$svc"
+done
+CHKCONFIG_ROOT="$root" sh "$top/tests/bin/chkconfig" kexec "$kexec_state"
+
+# The scenario's settings.
+conf="$root/etc/sysconfig/kexec"
+touch "$conf"
+printf '%s' "$sets" | while IFS= read -r kv; do
+    [ -n "$kv" ] || continue
+    key=${kv%%=*}
+    sed -i "/^[[:space:]]*$key=/d" "$conf"
+    echo "$kv" >>"$conf"
+done
+printf '%s' "$config_lines" >>"$conf"
+printf 'VMTEST_ACTION=%s\nVMTEST_PRE=%s\n' "$action" "$pre" >"$root/etc/vmtest/scenario"
+
+case "$breakage" in
+"") ;;
+missing-initrd) rm -f "$boot/initramfs-$KERNEL_B.img" ;;
+garbage-kernel) head -c 4194304 /dev/urandom >"$boot/vmlinuz-$KERNEL_B" ;;
+*) die "unknown --break $breakage" ;;
+esac
+
+truncate -s 640M "$run/root.img"
+truncate -s 128M "$run/boot.img"
+mke2fs -q -F -t ext4 -L root -d "$root" "$run/root.img" || die "mke2fs of the root disk failed"
+mke2fs -q -F -t ext4 -L boot -d "$boot" "$run/boot.img" || die "mke2fs of the boot disk failed"
+rm -rf "$root" "$boot"
+
+# Boot A directly (as if the boot loader had started it); the serial console, with each line
+# stamped with the milliseconds since QEMU started.
+echo "vm run $name: booting kernel A ($KERNEL_A), limit ${limit}s" >&2
+start=$(date +%s%N)
+cr=$(printf '\r')
+# shellcheck disable=SC2086
+{
+    timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 $no_reboot \
+        -nodefaults -no-user-config -display none -monitor none -serial stdio \
+        -kernel "$base/boot/vmlinuz-$KERNEL_A" -initrd "$base/boot/initramfs-$KERNEL_A.img" \
+        -append "$CMDLINE_A" \
+        -drive "file=$run/root.img,format=raw,if=virtio" \
+        -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1
+    echo $? >"$run/qemu.rc"
+} | while IFS= read -r line || [ -n "$line" ]; do
+    now=$(date +%s%N)
+    printf '%7d %s\n' "$(((now - start) / 1000000))" "${line%"$cr"}"
+done >"$run/serial.log"
+rc=$(cat "$run/qemu.rc")
+echo "vm run $name: QEMU exited with $rc after $((($(date +%s%N) - start) / 1000000)) ms" >&2
+
+# What the disks say afterwards.
+debugfs -R "cat /var/log/messages" "$run/root.img" >"$run/messages" 2>/dev/null || true
+debugfs -R "cat /root/vmtest-file" "$run/root.img" >"$run/vmtest-file" 2>/dev/null || true
+e2fsck -fn "$run/root.img" >"$run/fsck-root.txt" 2>&1 || true
+e2fsck -fn "$run/boot.img" >"$run/fsck-boot.txt" 2>&1 || true
+[ "$rc" != 124 ] && [ "$rc" != 137 ] || echo "vm run $name: QEMU timed out (${limit}s)" >&2
+exit 0
