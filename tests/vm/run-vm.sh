@@ -159,7 +159,10 @@ echo "vm run $name: QEMU exited with $rc after $((($(date +%s%N) - start) / 1000
 # What the disks say afterwards.
 debugfs -R "cat /var/log/messages" "$run/root.img" >"$run/messages" 2>/dev/null || true
 debugfs -R "cat /root/vmtest-file" "$run/root.img" >"$run/vmtest-file" 2>/dev/null || true
-e2fsck -fn "$run/root.img" >"$run/fsck-root.txt" 2>&1 || true
-e2fsck -fn "$run/boot.img" >"$run/fsck-boot.txt" 2>&1 || true
+for disk in root boot; do
+    st=0
+    e2fsck -fn "$run/$disk.img" >"$run/fsck-$disk.txt" 2>&1 || st=$?
+    echo "e2fsck status $st" >>"$run/fsck-$disk.txt"
+done
 [ "$rc" != 124 ] && [ "$rc" != 137 ] || echo "vm run $name: QEMU timed out (${limit}s)" >&2
 exit 0

@@ -1,0 +1,421 @@
+//! The truth test: a real kernel under QEMU reboots through real sysvinit, our CentOS-shaped
+//! initscripts (or a stock tree, `KEXEC_VM_INITSCRIPTS=DIR`) and the files of our RPM.
+//!
+//! Each scenario boots kernel A, runs `shutdown -r now` (or `-h`), and asserts on the serial
+//! log and on the disks afterwards: which kernel came back, with which command line, whether a
+//! firmware reboot happened instead (QEMU runs with `-no-reboot`, so it exits), what the console
+//! and syslog said, and that the filesystems were clean. tests/vm/run-vm.sh builds and boots the
+//! machine; this file only decides and checks.
+//!
+//! The scenarios need QEMU, Debian's package tools and the RPM, so they are `#[ignore]`d in a
+//! plain `cargo test`; `make test-vm` (part of `make test`) builds the RPM and runs them with
+//! `--ignored`, one VM at a time.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// One VM at a time: the machine has two cores and TCG is slow.
+static VM: Mutex<()> = Mutex::new(());
+
+/// Every scenario's `KEXEC_APPEND` marker, looked for in the second boot's /proc/cmdline.
+const MARKER: &str = "vmtest_kexec_marker=1";
+
+/// A line of the serial log: milliseconds since QEMU started, and the text.
+struct Line {
+    ms: u64,
+    text: String,
+}
+
+/// What one VM run left behind.
+struct Run {
+    name: String,
+    dir: PathBuf,
+    lines: Vec<Line>,
+    qemu_rc: String,
+    messages: String,
+    file: String,
+    fsck_root: String,
+    fsck_boot: String,
+    vm: HashMap<String, String>,
+}
+
+fn vm_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/vm")
+}
+
+/// Runs tests/vm/run-vm.sh for scenario `name` with `args` and reads what it left.
+fn run(name: &str, args: &[&str]) -> Run {
+    let _guard = VM.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new("sh")
+        .arg(root.join("tests/vm/run-vm.sh"))
+        .arg(vm_dir())
+        .arg(name)
+        .args(args)
+        .status()
+        .unwrap_or_else(|e| panic!("{name}: running tests/vm/run-vm.sh: {e}"));
+    assert!(
+        status.success(),
+        "{name}: tests/vm/run-vm.sh failed ({status}); its message is above"
+    );
+    let dir = vm_dir().join("runs").join(name);
+    let read = |f: &str| {
+        fs::read_to_string(dir.join(f))
+            .unwrap_or_else(|e| panic!("{name}: reading {}: {e}", dir.join(f).display()))
+    };
+    let lines = read("serial.log")
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let (ms, text) = l.split_once(' ').unwrap_or((l, ""));
+            Some(Line {
+                ms: ms.parse().ok()?,
+                text: text.to_string(),
+            })
+        })
+        .collect();
+    let vm = fs::read_to_string(vm_dir().join("base/vm.env"))
+        .unwrap_or_else(|e| panic!("{name}: reading target/vm/base/vm.env: {e}"))
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect();
+    Run {
+        name: name.to_string(),
+        lines,
+        qemu_rc: read("qemu.rc").trim().to_string(),
+        messages: read("messages"),
+        file: read("vmtest-file"),
+        fsck_root: read("fsck-root.txt"),
+        fsck_boot: read("fsck-boot.txt"),
+        vm,
+        dir,
+    }
+}
+
+impl Run {
+    fn kernel_a(&self) -> &str {
+        &self.vm["KERNEL_A"]
+    }
+
+    fn kernel_b(&self) -> &str {
+        &self.vm["KERNEL_B"]
+    }
+
+    /// Fails the test with `what`, the end of the serial log and where the files are.
+    fn fail(&self, what: &str) -> ! {
+        let tail: Vec<&str> = self
+            .lines
+            .iter()
+            .rev()
+            .take(60)
+            .map(|l| l.text.as_str())
+            .collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        panic!(
+            "{}: {what}\n--- last lines of {}/serial.log (QEMU exit {}) ---\n{}\n---",
+            self.name,
+            self.dir.display(),
+            self.qemu_rc,
+            tail.join("\n")
+        );
+    }
+
+    fn check(&self, ok: bool, what: &str) {
+        if !ok {
+            self.fail(what);
+        }
+    }
+
+    /// Index of the first line containing `needle`.
+    fn find(&self, needle: &str) -> Option<usize> {
+        self.lines.iter().position(|l| l.text.contains(needle))
+    }
+
+    fn must_find(&self, needle: &str) -> usize {
+        self.find(needle)
+            .unwrap_or_else(|| self.fail(&format!("no console line contains {needle:?}")))
+    }
+
+    /// The text after `VMTEST: <key> ` on boot `boot` (the lines after `VMTEST: boot N`).
+    fn marker(&self, boot: u32, key: &str) -> Option<String> {
+        let start = self.find(&format!("VMTEST: boot {boot}"))?;
+        let prefix = format!("VMTEST: {key} ");
+        self.lines[start..].iter().find_map(|l| {
+            l.text
+                .split_once(&prefix)
+                .map(|(_, v)| v.trim().to_string())
+        })
+    }
+
+    /// The QEMU run ended by itself (not the hard timeout), status 0.
+    fn assert_qemu_ended(&self) {
+        self.check(
+            self.qemu_rc == "0",
+            &format!(
+                "QEMU should end by itself with status 0, got {}",
+                self.qemu_rc
+            ),
+        );
+    }
+
+    /// Boot 1 ran the scenario's action and the machine went through the firmware: QEMU
+    /// exited on the reset (-no-reboot), nothing was staged, no second boot.
+    fn assert_firmware_reboot(&self) {
+        self.assert_qemu_ended();
+        self.must_find("VMTEST: action shutdown -r now");
+        self.must_find("Please stand by while rebooting the system");
+        self.must_find("reboot: Restarting system");
+        self.check(
+            self.find("Starting new kernel").is_none(),
+            "a kexec happened where a firmware reboot was expected",
+        );
+        self.check(
+            self.find("VMTEST: boot 2").is_none(),
+            "a second boot happened where QEMU should have exited",
+        );
+        self.assert_nothing_staged();
+    }
+
+    /// The probe (last K-script before halt) saw no kernel loaded, and nobody said "staged".
+    fn assert_nothing_staged(&self) {
+        let probe = self.must_find("VMTEST: probe ");
+        self.check(
+            self.lines[probe].text.ends_with("kexec_loaded=0"),
+            &format!("a kernel was staged at halt: {:?}", self.lines[probe].text),
+        );
+        self.check(
+            !self.lines.iter().any(|l| l.text.contains("staged ")),
+            "a console line says something was staged",
+        );
+    }
+
+    /// Boot 1 rebooted through kexec into `kernel` with exactly `cmdline` (word for word), the
+    /// services were stopped and the filesystems unmounted first, and all came back clean.
+    fn assert_kexec_into(&self, kernel: &str, cmdline: &str) {
+        self.assert_qemu_ended();
+        let action = self.must_find("VMTEST: action shutdown -r now");
+        let svc = self.must_find("VMTEST: vmsvc stopped");
+        let term = self.must_find("Sending all processes the TERM signal");
+        let unmount = self.must_find("EXT4-fs (vdb): unmounting filesystem");
+        let kexec = self.must_find("Starting new kernel");
+        let boot2 = self.must_find("VMTEST: boot 2");
+        self.check(
+            action < svc && svc < term && term < unmount && unmount < kexec && kexec < boot2,
+            "expected order: shutdown, services stopped, halt's kill, /boot unmounted, kexec, boot 2",
+        );
+        self.check(
+            self.find("reboot: Restarting system").is_none(),
+            "a firmware reboot happened",
+        );
+        let uname = self.marker(2, "uname").unwrap_or_default();
+        self.check(
+            uname == kernel,
+            &format!("boot 2 runs {uname:?}, expected {kernel:?}"),
+        );
+        let got = self.marker(2, "cmdline").unwrap_or_default();
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        self.check(
+            words(&got) == words(cmdline),
+            &format!("boot 2 /proc/cmdline is {got:?}, expected {cmdline:?}"),
+        );
+        let written = format!("written on boot 1 by {}", self.kernel_a());
+        self.check(
+            self.marker(2, "file").as_deref() == Some(written.as_str()),
+            "boot 2 did not read back the file boot 1 wrote",
+        );
+        self.check(
+            self.file.trim() == written,
+            &format!("the file on the disk afterwards is {:?}", self.file.trim()),
+        );
+        for l in &self.lines[kexec..] {
+            self.check(
+                !l.text.contains("recovery complete") && !l.text.contains("orphan"),
+                &format!(
+                    "the filesystems were not clean after the kexec: {:?}",
+                    l.text
+                ),
+            );
+        }
+        let ready = boot2
+            + self.lines[boot2..]
+                .iter()
+                .position(|l| l.text.contains("VMTEST: READY"))
+                .unwrap_or_else(|| self.fail("boot 2 never said READY"));
+        let secs = (self.lines[ready].ms - self.lines[action].ms) / 1000;
+        self.check(
+            secs < 90,
+            &format!("shutdown -r now to READY in the new kernel took {secs} s (limit 90 s)"),
+        );
+        self.must_find("reboot: Power down");
+        self.assert_fsck_clean();
+    }
+
+    fn assert_fsck_clean(&self) {
+        for (disk, out) in [("root", &self.fsck_root), ("boot", &self.fsck_boot)] {
+            self.check(
+                out.contains("e2fsck status 0"),
+                &format!("e2fsck -fn of the {disk} disk afterwards found problems:\n{out}"),
+            );
+        }
+    }
+
+    /// The one-line reason naming `needle` is on the console and in syslog.
+    fn assert_reason(&self, needle: &str) {
+        let i = self
+            .lines
+            .iter()
+            .position(|l| l.text.contains("kexec") && l.text.contains(needle))
+            .unwrap_or_else(|| {
+                self.fail(&format!(
+                    "no kexec reason on the console mentions {needle:?}"
+                ))
+            });
+        let term = self.must_find("Sending all processes the TERM signal");
+        self.check(i < term, "the reason came after halt started");
+        self.check(
+            self.messages
+                .lines()
+                .any(|l| l.contains("kexec") && l.contains(needle)),
+            &format!(
+                "syslog (/var/log/messages) has no kexec line mentioning {needle:?}:\n{}",
+                self.messages
+            ),
+        );
+    }
+
+    /// The staged line names `kernel` on the console before halt, and syslog has it too.
+    fn assert_staged(&self, kernel: &str) {
+        let staged = format!("staged {kernel}");
+        let i = self.must_find(&staged);
+        let term = self.must_find("Sending all processes the TERM signal");
+        self.check(i < term, "the staged line came after halt started");
+        self.check(
+            self.messages.contains(&staged),
+            &format!("syslog has no {staged:?} line:\n{}", self.messages),
+        );
+    }
+
+    /// B's grub.conf kernel arguments (the same as what the disk's grub.conf says).
+    fn grub_args(&self, entry: &str) -> String {
+        self.vm["CMDLINE_A"].replace("vmtest_entry=A", &format!("vmtest_entry={entry}"))
+    }
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_1_happy_path() {
+    let r = run(
+        "1-happy-path",
+        &["--set", &format!("KEXEC_APPEND={MARKER}")],
+    );
+    let b = r.kernel_b().to_string();
+    r.assert_staged(&b);
+    r.must_find("Shutting down system logger");
+    r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_2_kernel_running() {
+    let r = run("2-kernel-running", &["--set", "KEXEC_KERNEL=running"]);
+    let a = r.kernel_a().to_string();
+    r.assert_staged(&a);
+    r.assert_kexec_into(&a, &r.vm["CMDLINE_A"].clone());
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_3_chkconfig_off() {
+    let r = run("3-chkconfig-off", &["--kexec", "off"]);
+    r.assert_firmware_reboot();
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_4a_broken_config_line() {
+    let r = run("4a-broken-config", &["--set", "KEXEC_METHOD=magic"]);
+    r.assert_firmware_reboot();
+    r.assert_reason("/etc/sysconfig/kexec:");
+    r.assert_reason("KEXEC_METHOD");
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_4b_missing_initrd() {
+    let r = run("4b-missing-initrd", &["--break", "missing-initrd"]);
+    r.assert_firmware_reboot();
+    let initrd = format!("initramfs-{}.img", r.kernel_b());
+    r.assert_reason(&initrd);
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_4c_garbage_kernel() {
+    let r = run("4c-garbage-kernel", &["--break", "garbage-kernel"]);
+    r.assert_firmware_reboot();
+    let kernel = format!("vmlinuz-{}", r.kernel_b());
+    r.assert_reason(&kernel);
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_4d_cmdline_too_long() {
+    let long = format!("KEXEC_APPEND=vmtest_long={}", "x".repeat(3000));
+    let r = run("4d-cmdline-too-long", &["--set", &long]);
+    r.assert_firmware_reboot();
+    r.assert_reason("command line");
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_5_halt_loads_nothing() {
+    let r = run("5-halt", &["--action", "halt"]);
+    r.assert_qemu_ended();
+    r.must_find("VMTEST: action shutdown -h now");
+    r.must_find("Halting system...");
+    r.must_find("reboot: Power down");
+    r.check(
+        r.find("Starting new kernel").is_none() && r.find("VMTEST: boot 2").is_none(),
+        "shutdown -h ended in another boot",
+    );
+    r.assert_nothing_staged();
+    r.assert_fsck_clean();
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_6_kexec_tools() {
+    let r = run(
+        "6-kexec-tools",
+        &[
+            "--set",
+            "KEXEC_METHOD=kexec-tools",
+            "--set",
+            &format!("KEXEC_APPEND={MARKER}"),
+        ],
+    );
+    let b = r.kernel_b().to_string();
+    r.assert_staged(&b);
+    r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
+}
+
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_7_manual_load_respected() {
+    let r = run(
+        "7-manual-load",
+        &[
+            "--pre",
+            "manual-load-a",
+            "--set",
+            "KEXEC_RESPECT_MANUAL=yes",
+        ],
+    );
+    r.must_find("VMTEST: manual load rc=0 kexec_loaded 1");
+    let a = r.kernel_a().to_string();
+    r.assert_kexec_into(&a, &format!("{} vmtest_manual=1", r.vm["CMDLINE_A"]));
+}
