@@ -16,7 +16,14 @@ RPM_NODEPS := $(shell rpm -q --quiet rpm 2>/dev/null || echo --nodeps)
 RPMBUILD = rpmbuild $(RPM_NODEPS) --define "_topdir $(RPM_TOPDIR)"
 MOCK_FLAGS ?=
 
-.PHONY: all build deps lint fmt test test-cargo test-portable demo clean portable srpm rpm mock rpm-sources
+# The VM test's scripts (tests/vm, the chkconfig stand-in) and its cache directory.
+SHELL_SCRIPTS += tests/bin/chkconfig tests/vm/*.sh tests/vm/standin-kexec \
+	tests/vm/guest/rc.sysinit tests/vm/guest/consoletype tests/vm/guest/usleep \
+	tests/vm/guest/initrd-init tests/vm/guest/init.d/* \
+	tests/vm/initscripts/rc.d/rc tests/vm/initscripts/rc.d/init.d/*
+VM_DIR := target/vm
+
+.PHONY: all build deps lint fmt test test-cargo test-portable test-vm vm-image demo clean portable srpm rpm mock rpm-sources
 
 all: build
 
@@ -37,10 +44,20 @@ lint: deps
 test-cargo: deps
 	$(CARGO) test
 
-test: lint test-cargo test-portable
+test: lint test-cargo test-portable test-vm
 
-demo: build
-	$(CARGO) run -q --release -- --root tests/fixtures/centos5-seed plan
+# The VM end-to-end test (tests/vm.rs): real kernels, sysvinit, kexec-tools and the RPM under
+# QEMU. Its scenarios are #[ignore]d in a plain `cargo test`; here they run, one VM at a time.
+vm-image: deps
+	sh tests/vm/build-image.sh $(VM_DIR)
+
+test-vm: deps rpm vm-image
+	$(CARGO) test --test vm -- --ignored --test-threads=1
+
+# Boots kernel A, reboots via kexec into B, and tells the story (KEXEC_VM_INITSCRIPTS=DIR
+# runs it on another initscripts tree).
+demo: deps rpm vm-image
+	sh tests/vm/demo.sh $(VM_DIR)
 
 # The release binary for CentOS 5, 6 and 7 (glibc 2.5 symbols): target/portable/kexec-reboot.
 # docs/portability.md says why and how.

@@ -187,10 +187,12 @@ impl Run {
             self.lines[probe].text.ends_with("kexec_loaded=0"),
             &format!("a kernel was staged at halt: {:?}", self.lines[probe].text),
         );
-        self.check(
-            !self.lines.iter().any(|l| l.text.contains("staged ")),
-            "a console line says something was staged",
-        );
+        for k in [self.kernel_a(), self.kernel_b()] {
+            self.check(
+                self.find(&format!("staged {k}")).is_none(),
+                &format!("a console line says {k} was staged"),
+            );
+        }
     }
 
     /// Boot 1 rebooted through kexec into `kernel` with exactly `cmdline` (word for word), the
@@ -287,10 +289,18 @@ impl Run {
         );
     }
 
-    /// The staged line names `kernel` on the console before halt, and syslog has it too.
-    fn assert_staged(&self, kernel: &str) {
+    /// The staged line names `kernel` on the console before halt, and syslog has it too; the
+    /// line says the load went through `method` (kexec_file_load or kexec -l).
+    fn assert_staged(&self, kernel: &str, method: &str) {
         let staged = format!("staged {kernel}");
         let i = self.must_find(&staged);
+        self.check(
+            self.lines[i].text.ends_with(&format!("with {method}")),
+            &format!(
+                "the staged line does not say {method}: {:?}",
+                self.lines[i].text
+            ),
+        );
         let term = self.must_find("Sending all processes the TERM signal");
         self.check(i < term, "the staged line came after halt started");
         self.check(
@@ -313,7 +323,7 @@ fn scenario_1_happy_path() {
         &["--set", &format!("KEXEC_APPEND={MARKER}")],
     );
     let b = r.kernel_b().to_string();
-    r.assert_staged(&b);
+    r.assert_staged(&b, "kexec_file_load");
     r.must_find("Shutting down system logger");
     r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
 }
@@ -323,7 +333,7 @@ fn scenario_1_happy_path() {
 fn scenario_2_kernel_running() {
     let r = run("2-kernel-running", &["--set", "KEXEC_KERNEL=running"]);
     let a = r.kernel_a().to_string();
-    r.assert_staged(&a);
+    r.assert_staged(&a, "kexec_file_load");
     r.assert_kexec_into(&a, &r.vm["CMDLINE_A"].clone());
 }
 
@@ -399,7 +409,7 @@ fn scenario_6_kexec_tools() {
         ],
     );
     let b = r.kernel_b().to_string();
-    r.assert_staged(&b);
+    r.assert_staged(&b, "kexec -l");
     r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
 }
 

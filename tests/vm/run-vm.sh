@@ -21,7 +21,10 @@
 #   KEXEC_VM_INITSCRIPTS=DIR  use DIR/rc.d/rc, DIR/rc.d/init.d/halt, DIR/rc.d/init.d/functions
 #                             unchanged instead of tests/vm/initscripts
 #   KEXEC_VM_RPM=FILE         the product's RPM (default: newest in target/rpmbuild/RPMS/x86_64)
-#   KEXEC_VM_PRODUCT=standin  use tests/vm/standin-kexec instead of the RPM (harness self-check)
+#   KEXEC_VM_PRODUCT=tree     use the working tree's rc/kexec, sysconfig/kexec and
+#                             target/release/kexec-reboot instead of the RPM (a quick loop while
+#                             editing; the tests and the demo use the RPM)
+#   KEXEC_VM_PRODUCT=standin  use tests/vm/standin-kexec instead of the product (harness check)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -89,7 +92,15 @@ ln -sfn ../init.d/halt "$root/etc/rc.d/rc0.d/S01halt"
 
 # The product: the RPM's files (rpm2cpio: the image has no rpm database), then what its %post
 # does, with our chkconfig stand-in.
-if [ "${KEXEC_VM_PRODUCT:-rpm}" = standin ]; then
+if [ "${KEXEC_VM_PRODUCT:-rpm}" = tree ]; then
+    for f in rc/kexec sysconfig/kexec target/release/kexec-reboot; do
+        [ -f "$top/$f" ] || die "KEXEC_VM_PRODUCT=tree: $top/$f is missing (cargo build --release?)"
+    done
+    install -m 0755 "$top/rc/kexec" "$root/etc/rc.d/init.d/kexec"
+    install -m 0644 "$top/sysconfig/kexec" "$root/etc/sysconfig/kexec"
+    install -m 0755 "$top/target/release/kexec-reboot" "$root/usr/sbin/kexec-reboot"
+    echo "vm run $name: product: the working tree (rc/kexec, target/release/kexec-reboot)" >&2
+elif [ "${KEXEC_VM_PRODUCT:-rpm}" = standin ]; then
     install -m 0755 "$here/standin-kexec" "$root/etc/rc.d/init.d/kexec"
     printf 'KEXEC_APPEND=\n' >"$root/etc/sysconfig/kexec"
     echo "vm run $name: product: the harness stand-in (tests/vm/standin-kexec)" >&2
