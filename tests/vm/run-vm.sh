@@ -16,6 +16,7 @@
 #   --pre manual-load-a  before the action, load kernel A by hand with `kexec -l`
 #   --break missing-initrd|garbage-kernel   damage kernel B's files on /boot
 #   --firmware-reboots   let a firmware reboot restart the VM (no -no-reboot)
+#   --start a|b          the kernel QEMU starts (default a; b for a firmware-path comparison)
 #   --timeout SECONDS    QEMU's hard limit (default 300)
 # Environment:
 #   KEXEC_VM_INITSCRIPTS=DIR  use DIR/rc.d/rc, DIR/rc.d/init.d/halt, DIR/rc.d/init.d/functions
@@ -46,6 +47,7 @@ pre=""
 breakage=""
 no_reboot=-no-reboot
 limit=300
+start_kernel=a
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --break) breakage=$2 && shift 2 ;;
     --firmware-reboots) no_reboot="" && shift ;;
     --timeout) limit=$2 && shift 2 ;;
+    --start) start_kernel=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
     esac
 done
@@ -148,15 +151,20 @@ rm -rf "$root" "$boot"
 
 # Boot A directly (as if the boot loader had started it); the serial console, with each line
 # stamped with the milliseconds since QEMU started.
-echo "vm run $name: booting kernel A ($KERNEL_A), limit ${limit}s" >&2
+case "$start_kernel" in
+a) kernel=$KERNEL_A cmdline=$CMDLINE_A ;;
+b) kernel=$KERNEL_B cmdline=$(echo "$CMDLINE_A" | sed 's/vmtest_entry=A/vmtest_entry=B/') ;;
+*) die "unknown --start $start_kernel" ;;
+esac
+echo "vm run $name: booting kernel $start_kernel ($kernel), limit ${limit}s" >&2
 start=$(date +%s%N)
 cr=$(printf '\r')
 # shellcheck disable=SC2086
 {
     timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 $no_reboot \
         -nodefaults -no-user-config -display none -monitor none -serial stdio \
-        -kernel "$base/boot/vmlinuz-$KERNEL_A" -initrd "$base/boot/initramfs-$KERNEL_A.img" \
-        -append "$CMDLINE_A" \
+        -kernel "$base/boot/vmlinuz-$kernel" -initrd "$base/boot/initramfs-$kernel.img" \
+        -append "$cmdline" \
         -drive "file=$run/root.img,format=raw,if=virtio" \
         -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1
     echo $? >"$run/qemu.rc"
