@@ -78,6 +78,6 @@ phases() {
 }
 echo "kernel A → kernel B via kexec in $(phases "$kx" "Starting new kernel")"
 echo "firmware path, same VM running B, kexec off: $(phases "$fw" "Restarting system")"
-echo "Under QEMU the firmware reset costs about a second, while staging and kexec's purgatory run"
-echo "on an emulated CPU, so here the two paths take about as long; on a real server the firmware"
-echo "path adds minutes of POST, which kexec skips."
+echo "QEMU has no real POST, and staging and kexec's purgatory run on an emulated CPU, so the two"
+echo "times here are close (and noisy on a busy host); on a real server the firmware path adds"
+echo "minutes of POST, which kexec skips."
