@@ -190,6 +190,24 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
         }
     }
 
+    // A command line without root= boots into a kernel that cannot find its root filesystem
+    // and hangs in the initrd: refuse it unless the running system does without root= too.
+    let has_root = |c: &str| {
+        crate::cmdline::split(c)
+            .iter()
+            .any(|w| w.starts_with("root="))
+    };
+    if !has_root(&plan.cmdline) {
+        let running = root
+            .read_to_string(crate::plan::PROC_CMDLINE)
+            .unwrap_or_default();
+        if has_root(&running) {
+            checks.push(fail("cmdline-root", format!("the command line from {} has no root= (the running kernel's has one), so {} could not find its root filesystem; fix the entry (or $kernelopts in grubenv) or set KEXEC_CMDLINE", plan.cmdline_from, plan.kernel)));
+        } else {
+            checks.push(pass("cmdline-root", "no root=, as on the running kernel"));
+        }
+    }
+
     // The command line.
     if let Some(max) = cmdline_size {
         let len = plan.cmdline.len();

@@ -90,7 +90,7 @@ fn select_default(menu: Option<&BootMenu>, scanned: &[BootEntry]) -> Result<Choi
         }
         DefaultEntry::Unresolved(w) => Err(Failure::new(
             Kind::NoKernel,
-            format!("{w}; the boot loader's default is unclear, so nothing is staged: fix it or set KEXEC_KERNEL to a version"),
+            format!("{w}; the boot loader's default is unclear: fix it or set KEXEC_KERNEL to a version"),
         )),
     }
 }

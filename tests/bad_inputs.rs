@@ -120,67 +120,110 @@ fn cases() -> Vec<Case> {
             name: "config: a garbage line",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"# kexec\nthis is not an assignment\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:2:", todo: "write KEY=value" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:2:",
+                todo: "write KEY=value",
+            },
         },
         Case {
             name: "config: $(command) expansion",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_APPEND=\"$(reboot)\"\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "write the value out literally" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "write the value out literally",
+            },
         },
         Case {
             name: "config: backquote expansion",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"\n\nKEXEC_APPEND=`reboot`\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:3:", todo: "write the value out literally" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:3:",
+                todo: "write the value out literally",
+            },
         },
         Case {
             name: "config: ${VAR} expansion",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_CMDLINE=\"root=${ROOT} ro\"\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "write the value out literally" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "write the value out literally",
+            },
         },
         Case {
             name: "config: unknown key (a typo) is a warning",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_KERNAL=newest\n"),
-            expect: Warned { names: "/etc/sysconfig/kexec:1: unknown key KEXEC_KERNAL", staged: C5_KERNEL },
+            expect: Warned {
+                names: "/etc/sysconfig/kexec:1: unknown key KEXEC_KERNAL",
+                staged: C5_KERNEL,
+            },
         },
         Case {
             name: "config: a value not among the choices",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"# how\nKEXEC_BOOTLOADER=auto\nKEXEC_METHOD=magic\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:3: KEXEC_METHOD=magic", todo: "is not one of auto, file, kexec-tools" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:3: KEXEC_METHOD=magic",
+                todo: "is not one of auto, file, kexec-tools",
+            },
         },
         Case {
             name: "config: timeout out of range",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_TIMEOUT=0\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "from 1 to 600" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "from 1 to 600",
+            },
         },
         Case {
             name: "config: kernel given as a file name",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_KERNEL=vmlinuz-2.6.18-194.el5\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "KEXEC_KERNEL=/boot/vmlinuz-2.6.18-194.el5" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "KEXEC_KERNEL=/boot/vmlinuz-2.6.18-194.el5",
+            },
         },
         Case {
             name: "config: a path with ..",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_INITRD=/boot/../etc/shadow\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "without it" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "without it",
+            },
         },
         Case {
             name: "config: unclosed quote",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_APPEND=\"console=ttyS0\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "close it" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "close it",
+            },
         },
         Case {
             name: "config: an unquoted space",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_APPEND=a b\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "put the whole value in quotes" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "put the whole value in quotes",
+            },
         },
         Case {
             name: "config: an empty file means the defaults",
@@ -192,19 +235,30 @@ fn cases() -> Vec<Case> {
             name: "config: binary junk",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"# ok\n\xff\xfe\x00\x01junk\x80\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:2:", todo: "save the file as plain ASCII or UTF-8" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:2:",
+                todo: "save the file as plain ASCII or UTF-8",
+            },
         },
         Case {
             name: "config: a NUL byte in a value",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_APPEND=a\0b\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "plain text" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "plain text",
+            },
         },
         Case {
             name: "config: CRLF line ends are a warning",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_KERNEL=default\r\nKEXEC_APPEND=\"x=1\"\r\n"),
-            expect: Warned { names: "/etc/sysconfig/kexec:1: DOS (CRLF) line ends", staged: C5_KERNEL },
+            expect: Warned {
+                names: "/etc/sysconfig/kexec:1: DOS (CRLF) line ends",
+                staged: C5_KERNEL,
+            },
         },
         Case {
             name: "config: a huge file (8 MiB of comments, then a bad line)",
@@ -215,25 +269,40 @@ fn cases() -> Vec<Case> {
                 text.push_str("KEXEC_METHOD=magic\n");
                 config(r, text.as_bytes());
             },
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:144632:", todo: "is not one of" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:144632:",
+                todo: "is not one of",
+            },
         },
         Case {
             name: "config: an ini [section]",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"[kexec]\nKEXEC_METHOD=auto\n"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:1:", todo: "put # in front" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:1:",
+                todo: "put # in front",
+            },
         },
         Case {
             name: "config: the set key given twice is a warning",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_METHOD=auto\nKEXEC_METHOD=file\n"),
-            expect: Warned { names: "/etc/sysconfig/kexec:2: KEXEC_METHOD is set again", staged: C5_KERNEL },
+            expect: Warned {
+                names: "/etc/sysconfig/kexec:2: KEXEC_METHOD is set again",
+                staged: C5_KERNEL,
+            },
         },
         Case {
             name: "config: a directory where the file should be",
             fixture: "centos5-seed",
             breaks: |r| fs::create_dir_all(r.join("etc/sysconfig/kexec")).expect("mkdir"),
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec:", todo: "not a regular file" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec:",
+                todo: "not a regular file",
+            },
         },
         Case {
             name: "config: writable by others",
@@ -243,26 +312,42 @@ fn cases() -> Vec<Case> {
                 let p = r.join("etc/sysconfig/kexec");
                 fs::set_permissions(p, fs::Permissions::from_mode(0o666)).expect("chmod");
             },
-            expect: Refused { code: 3, names: "/etc/sysconfig/kexec", todo: "chmod go-w" },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec",
+                todo: "chmod go-w",
+            },
         },
         // ---- GRUB legacy grub.conf ----------------------------------------------------------
         Case {
             name: "grub.conf: default out of range",
             fixture: "centos5-seed",
             breaks: |r| edit(r, C5_GRUB, |t| t.replace("default=0", "default=7")),
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:10:", todo: "set default= to a number from 0 to 1" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:10:",
+                todo: "set default= to a number from 0 to 1",
+            },
         },
         Case {
             name: "grub.conf: default not a number",
             fixture: "centos5-seed",
             breaks: |r| edit(r, C5_GRUB, |t| t.replace("default=0", "default=-1")),
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:10:", todo: "set default=N" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:10:",
+                todo: "set default=N",
+            },
         },
         Case {
             name: "grub.conf: default=saved without /boot/grub/default",
             fixture: "centos5-seed",
             breaks: |r| edit(r, C5_GRUB, |t| t.replace("default=0", "default=saved")),
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:10:", todo: "set default= to an entry number" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:10:",
+                todo: "set default= to an entry number",
+            },
         },
         Case {
             name: "grub.conf: default=saved with a garbage /boot/grub/default",
@@ -271,29 +356,48 @@ fn cases() -> Vec<Case> {
                 edit(r, C5_GRUB, |t| t.replace("default=0", "default=saved"));
                 put(r, "/boot/grub/default", b"garbage\n");
             },
-            expect: Refused { code: 4, names: "/boot/grub/default:", todo: "grub-set-default" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/default:",
+                todo: "grub-set-default",
+            },
         },
         Case {
             name: "grub.conf: the default entry has no kernel line",
             fixture: "centos5-seed",
             breaks: |r| {
                 edit(r, C5_GRUB, |t| {
-                    t.replace("\tkernel /vmlinuz-2.6.18-194.11.4.el5 ro root=LABEL=/\n", "")
+                    t.replace(
+                        "\tkernel /vmlinuz-2.6.18-194.11.4.el5 ro root=LABEL=/\n",
+                        "",
+                    )
                 })
             },
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:10:", todo: "point default= at a Linux entry" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:10:",
+                todo: "point default= at a Linux entry",
+            },
         },
         Case {
             name: "grub.conf: a title only",
             fixture: "centos5-seed",
             breaks: |r| put(r, C5_GRUB, b"default=0\ntimeout=5\ntitle Nothing here\n"),
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:1:", todo: "point default= at a Linux entry" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:1:",
+                todo: "point default= at a Linux entry",
+            },
         },
         Case {
             name: "grub.conf: no entries at all",
             fixture: "centos5-seed",
             breaks: |r| put(r, C5_GRUB, b"default=0\ntimeout=5\n"),
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:", todo: "KEXEC_BOOTLOADER=none" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:",
+                todo: "KEXEC_BOOTLOADER=none",
+            },
         },
         Case {
             // GRUB would try entry 1 after entry 0 fails; we do not guess: the firmware
@@ -303,29 +407,45 @@ fn cases() -> Vec<Case> {
             breaks: |r| {
                 edit(r, C5_GRUB, |t| {
                     t.replace("default=0\n", "default=0\nfallback 1 0\n")
-                        .replace("\tkernel /vmlinuz-2.6.18-194.11.4.el5 ro root=LABEL=/\n", "")
+                        .replace(
+                            "\tkernel /vmlinuz-2.6.18-194.11.4.el5 ro root=LABEL=/\n",
+                            "",
+                        )
                 })
             },
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:10:", todo: "point default= at a Linux entry" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:10:",
+                todo: "point default= at a Linux entry",
+            },
         },
         Case {
             name: "grub.conf: a fallback chain behind a good default is ignored",
             fixture: "centos5-seed",
-            breaks: |r| edit(r, C5_GRUB, |t| t.replace("default=0\n", "default=0\nfallback=1 0\n")),
+            breaks: |r| {
+                edit(r, C5_GRUB, |t| {
+                    t.replace("default=0\n", "default=0\nfallback=1 0\n")
+                })
+            },
             expect: Staged { staged: C5_KERNEL },
         },
         Case {
             name: "grub.conf: tabs and = around default",
             fixture: "centos5-seed",
             breaks: |r| edit(r, C5_GRUB, |t| t.replace("default=0", "default\t=\t1")),
-            expect: Staged { staged: "/boot/vmlinuz-2.6.18-194.el5" },
+            expect: Staged {
+                staged: "/boot/vmlinuz-2.6.18-194.el5",
+            },
         },
         Case {
             name: "grub.conf: kernel= instead of kernel and a space",
             fixture: "centos5-seed",
             breaks: |r| {
                 edit(r, C5_GRUB, |t| {
-                    t.replace("kernel /vmlinuz-2.6.18-194.11.4.el5", "kernel=/vmlinuz-2.6.18-194.11.4.el5")
+                    t.replace(
+                        "kernel /vmlinuz-2.6.18-194.11.4.el5",
+                        "kernel=/vmlinuz-2.6.18-194.11.4.el5",
+                    )
                 })
             },
             expect: Staged { staged: C5_KERNEL },
@@ -334,7 +454,11 @@ fn cases() -> Vec<Case> {
             name: "grub.conf: binary junk",
             fixture: "centos5-seed",
             breaks: |r| put(r, C5_GRUB, b"\xff\xfe\x00\x01\x02junk\x80\n"),
-            expect: Refused { code: 4, names: "/boot/grub/grub.conf:", todo: "add one or set KEXEC_BOOTLOADER=none" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub/grub.conf:",
+                todo: "add one or set KEXEC_BOOTLOADER=none",
+            },
         },
         // ---- GRUB 2 grub.cfg and grubenv ----------------------------------------------------
         Case {
@@ -348,29 +472,46 @@ fn cases() -> Vec<Case> {
                     lines.join("\n") + "\n"
                 })
             },
-            expect: Warned { names: "/boot/grub2/grub.cfg:102: block without its closing `}`", staged: "/boot/vmlinuz-3.10.0-957.el7.x86_64" },
+            expect: Warned {
+                names: "/boot/grub2/grub.cfg:102: block without its closing `}`",
+                staged: "/boot/vmlinuz-3.10.0-957.el7.x86_64",
+            },
         },
         Case {
             name: "grub.cfg: a stray closing brace is a warning",
             fixture: "centos7-grub2",
             breaks: |r| edit(r, C7_CFG, |t| t.replacen("\n}\n", "\n}\n}\n", 1)),
-            expect: Warned { names: "/boot/grub2/grub.cfg:", staged: "/boot/vmlinuz-3.10.0-957.el7.x86_64" },
+            expect: Warned {
+                names: "/boot/grub2/grub.cfg:",
+                staged: "/boot/vmlinuz-3.10.0-957.el7.x86_64",
+            },
         },
         Case {
             name: "grub.cfg: binary junk",
             fixture: "centos7-grub2",
             breaks: |r| put(r, C7_CFG, b"\x00\xff{{{{ menuentry\n"),
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg:", todo: "grub2-set-default" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg:",
+                todo: "grub2-set-default",
+            },
         },
         Case {
             name: "grubenv: saved_entry names nothing",
             fixture: "centos7-grub2",
             breaks: |r| {
                 edit(r, C7_ENV, |t| {
-                    t.replace("saved_entry=CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)", "saved_entry=CentOS Linux (9.9.9) 7 (Core)!!!")
+                    t.replace(
+                        "saved_entry=CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)",
+                        "saved_entry=CentOS Linux (9.9.9) 7 (Core)!!!",
+                    )
                 })
             },
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg:", todo: "pick one with grub2-set-default" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg:",
+                todo: "pick one with grub2-set-default",
+            },
         },
         Case {
             name: "grubenv: saved_entry points into a submenu wrongly",
@@ -382,7 +523,11 @@ fn cases() -> Vec<Case> {
                     t.replace(old, &format!("{new}{}", "#".repeat(old.len() - new.len())))
                 })
             },
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg:", todo: "set KEXEC_KERNEL" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg:",
+                todo: "set KEXEC_KERNEL",
+            },
         },
         Case {
             name: "grubenv: wrong size is a warning",
@@ -390,7 +535,10 @@ fn cases() -> Vec<Case> {
             breaks: |r| {
                 put(r, C7_ENV, b"# GRUB Environment Block\nsaved_entry=CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)\n")
             },
-            expect: Warned { names: "/boot/grub2/grubenv: is 83 bytes, not 1024", staged: "/boot/vmlinuz-3.10.0-957.el7.x86_64" },
+            expect: Warned {
+                names: "/boot/grub2/grubenv: is 83 bytes, not 1024",
+                staged: "/boot/vmlinuz-3.10.0-957.el7.x86_64",
+            },
         },
         Case {
             // GRUB's load_env refuses a block without its signature, so saved_entry is unset
@@ -398,41 +546,79 @@ fn cases() -> Vec<Case> {
             name: "grubenv: no signature is a warning, and GRUB's first entry",
             fixture: "centos7-grub2",
             breaks: |r| put(r, C7_ENV, &[b'x'; 1024]),
-            expect: Warned { names: "/boot/grub2/grubenv: does not start with", staged: "/boot/vmlinuz-3.10.0-1160.el7.x86_64" },
+            expect: Warned {
+                names: "/boot/grub2/grubenv: does not start with",
+                staged: "/boot/vmlinuz-3.10.0-1160.el7.x86_64",
+            },
         },
         Case {
             name: "grubenv: next_entry set wins once over saved_entry",
             fixture: "centos7-grub2",
-            breaks: |r| grubenv_with(r, C7_ENV, "next_entry=CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)\n"),
-            expect: Staged { staged: "/boot/vmlinuz-3.10.0-1160.el7.x86_64" },
+            breaks: |r| {
+                grubenv_with(
+                    r,
+                    C7_ENV,
+                    "next_entry=CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)\n",
+                )
+            },
+            expect: Staged {
+                staged: "/boot/vmlinuz-3.10.0-1160.el7.x86_64",
+            },
         },
         Case {
             name: "grubenv: next_entry naming nothing",
             fixture: "centos7-grub2",
             breaks: |r| grubenv_with(r, C7_ENV, "next_entry=Nothing by this name\n"),
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg:", todo: "grub2-set-default" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg:",
+                todo: "grub2-set-default",
+            },
         },
         Case {
             name: "grub.cfg: the default entry lost its linux line",
             fixture: "centos7-grub2",
-            breaks: |r| edit(r, C7_CFG, |t| t.replacen("\tlinux16 /vmlinuz-3.10.0-957", "\t#linux16 /vmlinuz-3.10.0-957", 1)),
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg:", todo: "pick another with grub2-set-default" },
+            breaks: |r| {
+                edit(r, C7_CFG, |t| {
+                    t.replacen(
+                        "\tlinux16 /vmlinuz-3.10.0-957",
+                        "\t#linux16 /vmlinuz-3.10.0-957",
+                        1,
+                    )
+                })
+            },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg:",
+                todo: "pick another with grub2-set-default",
+            },
         },
         // ---- BLS entries --------------------------------------------------------------------
         Case {
             name: "bls: the default entry has no linux key",
             fixture: "fedora-bls",
-            breaks: |r| edit(r, BLS_ENTRY, |t| t.replace("linux /vmlinuz-5.14.10-100.fc33.x86_64\n", "")),
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg:", todo: "pick another with grub2-set-default" },
+            breaks: |r| {
+                edit(r, BLS_ENTRY, |t| {
+                    t.replace("linux /vmlinuz-5.14.10-100.fc33.x86_64\n", "")
+                })
+            },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg:",
+                todo: "pick another with grub2-set-default",
+            },
         },
         Case {
             name: "bls: an unknown key is a warning",
             fixture: "fedora-bls",
             breaks: |r| edit(r, BLS_ENTRY, |t| format!("{t}frobnicate yes\n")),
-            expect: Warned { names: "8e2c4b1f9a7d4c3e8b6a5f4e3d2c1b0a-5.14.10-100.fc33.x86_64.conf:9:", staged: "/boot/vmlinuz-5.14.10-100.fc33.x86_64" },
+            expect: Warned {
+                names: "8e2c4b1f9a7d4c3e8b6a5f4e3d2c1b0a-5.14.10-100.fc33.x86_64.conf:9:",
+                staged: "/boot/vmlinuz-5.14.10-100.fc33.x86_64",
+            },
         },
         Case {
-            name: "bls: $kernelopts undefined is a warning",
+            name: "bls: $kernelopts undefined leaves no root= and is refused",
             fixture: "fedora-bls",
             breaks: |r| {
                 edit(r, BLS_ENV, |t| {
@@ -440,88 +626,159 @@ fn cases() -> Vec<Case> {
                     let end = start + t[start..].find('\n').expect("end of line") + 1;
                     format!("{}{}{}", &t[..start], "#".repeat(end - start), &t[end..])
                 });
-                edit(r, BLS_CFG, |t| t.replace("if [ -z \"${kernelopts}\" ]; then", "if false; then"));
+                edit(r, BLS_CFG, |t| {
+                    t.replace("if [ -z \"${kernelopts}\" ]; then", "if false; then")
+                });
             },
-            expect: Warned { names: "8e2c4b1f9a7d4c3e8b6a5f4e3d2c1b0a-5.14.10-100.fc33.x86_64.conf:5: uses $kernelopts", staged: "/boot/vmlinuz-5.14.10-100.fc33.x86_64" },
+            expect: Refused {
+                code: 4,
+                names: "8e2c4b1f9a7d4c3e8b6a5f4e3d2c1b0a-5.14.10-100.fc33.x86_64.conf:1",
+                todo: "$kernelopts in grubenv",
+            },
         },
         Case {
             name: "bls: the default entry file is empty",
             fixture: "fedora-bls",
             breaks: |r| put(r, BLS_ENTRY, b""),
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg:", todo: "grub2-set-default" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg:",
+                todo: "grub2-set-default",
+            },
         },
         Case {
             name: "bls: linux names a missing file",
             fixture: "fedora-bls",
-            breaks: |r| edit(r, BLS_ENTRY, |t| t.replace("linux /vmlinuz-5.14.10-100.fc33.x86_64", "linux /vmlinuz-5.14.10-gone")),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-5.14.10-gone:", todo: "reinstall the kernel package or fix the boot entry" },
+            breaks: |r| {
+                edit(r, BLS_ENTRY, |t| {
+                    t.replace(
+                        "linux /vmlinuz-5.14.10-100.fc33.x86_64",
+                        "linux /vmlinuz-5.14.10-gone",
+                    )
+                })
+            },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-5.14.10-gone:",
+                todo: "reinstall the kernel package or fix the boot entry",
+            },
         },
         // ---- kernel images ------------------------------------------------------------------
         Case {
             name: "kernel: empty",
             fixture: "centos5-seed",
             breaks: |r| put(r, C5_KERNEL, b""),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "reinstall the kernel package" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "reinstall the kernel package",
+            },
         },
         Case {
             name: "kernel: truncated inside the header",
             fixture: "centos5-seed",
             breaks: |r| c5_kernel(r, |k| k.truncate_to = Some(0x180)),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "truncated" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "truncated",
+            },
         },
         Case {
             name: "kernel: truncated inside the payload",
             fixture: "centos5-seed",
             breaks: |r| c5_kernel(r, |k| k.truncate_to = Some(5 * 512 + 300)),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "reinstall the kernel package" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "reinstall the kernel package",
+            },
         },
         Case {
             name: "kernel: PE/EFI only, no bzImage header",
             fixture: "centos5-seed",
             breaks: |r| c5_kernel(r, |k| k.magic = false),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "x86 bzImages only" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "x86 bzImages only",
+            },
         },
         Case {
             name: "kernel: 32-bit only on a 64-bit host",
             fixture: "centos5-seed",
             breaks: |r| c5_kernel(r, |k| k.xloadflags = 0),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "choose an x86_64 kernel" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "choose an x86_64 kernel",
+            },
         },
         Case {
             name: "kernel: a gzip'd vmlinux",
             fixture: "centos5-seed",
-            breaks: |r| put(r, C5_KERNEL, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03vmlinux junk"),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "point at /boot/vmlinuz-*" },
+            breaks: |r| {
+                put(
+                    r,
+                    C5_KERNEL,
+                    b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03vmlinux junk",
+                )
+            },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "point at /boot/vmlinuz-*",
+            },
         },
         Case {
             name: "kernel: an ELF vmlinux",
             fixture: "centos5-seed",
             breaks: |r| put(r, C5_KERNEL, b"\x7fELF\x02\x01\x01\x00 and so on"),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "point at /boot/vmlinuz-*" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "point at /boot/vmlinuz-*",
+            },
         },
         Case {
             name: "kernel: an old zImage",
             fixture: "centos5-seed",
             breaks: |r| c5_kernel(r, |k| k.loadflags = 0),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "use a bzImage kernel" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "use a bzImage kernel",
+            },
         },
         Case {
             name: "kernel: boot protocol too old",
             fixture: "centos5-seed",
             breaks: |r| c5_kernel(r, |k| k.protocol = (2, 1)),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "use a newer kernel" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "use a newer kernel",
+            },
         },
         Case {
             name: "kernel: header version differs from the file name",
             fixture: "centos5-seed",
             breaks: |r| put(r, C5_KERNEL, &FakeImage::new("2.6.18-8.el5").build()),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "reinstall the kernel package or set KEXEC_KERNEL" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "reinstall the kernel package or set KEXEC_KERNEL",
+            },
         },
         Case {
             name: "kernel: missing",
             fixture: "centos5-seed",
             breaks: |r| remove(r, C5_KERNEL),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "reinstall the kernel package" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "reinstall the kernel package",
+            },
         },
         Case {
             name: "kernel: a directory",
@@ -530,7 +787,11 @@ fn cases() -> Vec<Case> {
                 remove(r, C5_KERNEL);
                 fs::create_dir(r.join(&C5_KERNEL[1..])).expect("mkdir");
             },
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5:", todo: "point KEXEC_KERNEL or the boot entry at a kernel image" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5:",
+                todo: "point KEXEC_KERNEL or the boot entry at a kernel image",
+            },
         },
         Case {
             name: "kernel: writable by others",
@@ -539,20 +800,32 @@ fn cases() -> Vec<Case> {
                 let p = r.join(&C5_KERNEL[1..]);
                 fs::set_permissions(p, fs::Permissions::from_mode(0o666)).expect("chmod");
             },
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5", todo: "chmod go-w" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5",
+                todo: "chmod go-w",
+            },
         },
         // ---- initrd, modules, command line -------------------------------------------------
         Case {
             name: "initrd: missing",
             fixture: "centos5-seed",
             breaks: |r| remove(r, C5_INITRD),
-            expect: Refused { code: 4, names: "/boot/initrd-2.6.18-194.11.4.el5.img:", todo: "rebuild it (dracut/mkinitrd)" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/initrd-2.6.18-194.11.4.el5.img:",
+                todo: "rebuild it (dracut/mkinitrd)",
+            },
         },
         Case {
             name: "initrd: empty",
             fixture: "centos5-seed",
             breaks: |r| put(r, C5_INITRD, b""),
-            expect: Refused { code: 4, names: "/boot/initrd-2.6.18-194.11.4.el5.img:", todo: "rebuild it (dracut/mkinitrd)" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/initrd-2.6.18-194.11.4.el5.img:",
+                todo: "rebuild it (dracut/mkinitrd)",
+            },
         },
         Case {
             // Run without CAP_DAC_OVERRIDE (see `load_again`), so that mode 000 stops root too.
@@ -562,7 +835,11 @@ fn cases() -> Vec<Case> {
                 let p = r.join(&C5_INITRD[1..]);
                 fs::set_permissions(p, fs::Permissions::from_mode(0o000)).expect("chmod");
             },
-            expect: Refused { code: 4, names: "/boot/initrd-2.6.18-194.11.4.el5.img:", todo: "check its permissions" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/initrd-2.6.18-194.11.4.el5.img:",
+                todo: "check its permissions",
+            },
         },
         Case {
             name: "initrd: a directory",
@@ -571,32 +848,57 @@ fn cases() -> Vec<Case> {
                 remove(r, C5_INITRD);
                 fs::create_dir(r.join(&C5_INITRD[1..])).expect("mkdir");
             },
-            expect: Refused { code: 4, names: "/boot/initrd-2.6.18-194.11.4.el5.img:", todo: "set KEXEC_INITRD" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/initrd-2.6.18-194.11.4.el5.img:",
+                todo: "set KEXEC_INITRD",
+            },
         },
         Case {
             name: "modules: /lib/modules/<version> missing",
             fixture: "centos5-seed",
             breaks: |r| remove(r, "/lib/modules/2.6.18-194.11.4.el5"),
-            expect: Refused { code: 4, names: "/lib/modules/2.6.18-194.11.4.el5:", todo: "KEXEC_REQUIRE_MODULES=no" },
+            expect: Refused {
+                code: 4,
+                names: "/lib/modules/2.6.18-194.11.4.el5:",
+                todo: "KEXEC_REQUIRE_MODULES=no",
+            },
         },
         Case {
             name: "cmdline: longer than KEXEC_APPEND leaves room for",
             fixture: "centos5-seed",
-            breaks: |r| config(r, format!("KEXEC_APPEND=\"x={}\"\n", "y".repeat(3000)).as_bytes()),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5 takes at most 2048", todo: "shorten KEXEC_APPEND" },
+            breaks: |r| {
+                config(
+                    r,
+                    format!("KEXEC_APPEND=\"x={}\"\n", "y".repeat(3000)).as_bytes(),
+                )
+            },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5 takes at most 2048",
+                todo: "shorten KEXEC_APPEND",
+            },
         },
         Case {
             name: "cmdline: longer than an old kernel's cmdline_size",
             fixture: "centos5-seed",
             breaks: |r| c5_kernel(r, |k| k.cmdline_size = 8),
-            expect: Refused { code: 4, names: "/boot/vmlinuz-2.6.18-194.11.4.el5 takes at most 8", todo: "shorten" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5 takes at most 8",
+                todo: "shorten",
+            },
         },
         // ---- choices that match nothing ----------------------------------------------------
         Case {
             name: "choice: KEXEC_KERNEL names a version not installed",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_KERNEL=2.6.18-999.el5\n"),
-            expect: Refused { code: 4, names: "2.6.18-999.el5", todo: "KEXEC_KERNEL" },
+            expect: Refused {
+                code: 4,
+                names: "2.6.18-999.el5",
+                todo: "KEXEC_KERNEL",
+            },
         },
         Case {
             name: "choice: no boot loader config and no kernel in /boot",
@@ -605,7 +907,11 @@ fn cases() -> Vec<Case> {
                 remove(r, "/boot/vmlinuz-4.18.0-513.el8.x86_64");
                 remove(r, "/boot/vmlinuz-4.18.0-477.el8.x86_64");
             },
-            expect: Refused { code: 4, names: "/boot/vmlinuz-*", todo: "install a kernel or set KEXEC_KERNEL" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/vmlinuz-*",
+                todo: "install a kernel or set KEXEC_KERNEL",
+            },
         },
         Case {
             name: "grub.conf: unreadable",
@@ -614,38 +920,62 @@ fn cases() -> Vec<Case> {
                 let p = r.join(&C5_GRUB[1..]);
                 fs::set_permissions(p, fs::Permissions::from_mode(0o000)).expect("chmod");
             },
-            expect: Refused { code: 1, names: "reading /boot/grub/grub.conf: Permission denied", todo: "root can read it" },
+            expect: Refused {
+                code: 1,
+                names: "reading /boot/grub/grub.conf: Permission denied",
+                todo: "root can read it",
+            },
         },
         Case {
             name: "choice: KEXEC_BOOTLOADER=grub2 where there is none",
             fixture: "centos5-seed",
             breaks: |r| config(r, b"KEXEC_BOOTLOADER=grub2\n"),
-            expect: Refused { code: 4, names: "/boot/grub2/grub.cfg", todo: "set KEXEC_BOOTLOADER=auto" },
+            expect: Refused {
+                code: 4,
+                names: "/boot/grub2/grub.cfg",
+                todo: "set KEXEC_BOOTLOADER=auto",
+            },
         },
         // ---- the running kernel refuses ----------------------------------------------------
         Case {
             name: "kernel refuses: EPERM (lockdown)",
             fixture: "centos5-seed",
             breaks: |r| fake_errno(r, "EPERM"),
-            expect: Refused { code: 5, names: "EPERM", todo: "lift the lockdown" },
+            expect: Refused {
+                code: 5,
+                names: "EPERM",
+                todo: "lift the lockdown",
+            },
         },
         Case {
             name: "kernel refuses: EKEYREJECTED (unsigned)",
             fixture: "centos5-seed",
             breaks: |r| fake_errno(r, "EKEYREJECTED"),
-            expect: Refused { code: 5, names: "/boot/vmlinuz-2.6.18-194.11.4.el5 (EKEYREJECTED)", todo: "sign it" },
+            expect: Refused {
+                code: 5,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5 (EKEYREJECTED)",
+                todo: "sign it",
+            },
         },
         Case {
             name: "kernel refuses: EBADMSG (bad signature)",
             fixture: "centos5-seed",
             breaks: |r| fake_errno(r, "EBADMSG"),
-            expect: Refused { code: 5, names: "/boot/vmlinuz-2.6.18-194.11.4.el5 (EBADMSG)", todo: "reinstall the kernel package" },
+            expect: Refused {
+                code: 5,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5 (EBADMSG)",
+                todo: "reinstall the kernel package",
+            },
         },
         Case {
             name: "kernel refuses: ENOMEM",
             fixture: "centos5-seed",
             breaks: |r| fake_errno(r, "ENOMEM"),
-            expect: Refused { code: 5, names: "/boot/vmlinuz-2.6.18-194.11.4.el5", todo: "ENOMEM" },
+            expect: Refused {
+                code: 5,
+                names: "/boot/vmlinuz-2.6.18-194.11.4.el5",
+                todo: "ENOMEM",
+            },
         },
     ]
 }
@@ -898,8 +1228,9 @@ fn a_kernel_cut_inside_its_header_is_truncated_not_pe_only() {
     assert_case("kernel: truncated inside the header");
 }
 
-/// Regression: `uses $kernelopts, which is not set` named the BLS file but not its line.
+/// Regression: `uses $kernelopts, which is not set` named the BLS file but not its line; and
+/// a command line left without root= was staged (the kernel would hang looking for its root).
 #[test]
-fn an_unset_bls_variable_warning_names_its_line() {
-    assert_case("bls: $kernelopts undefined is a warning");
+fn an_unset_bls_variable_leaves_no_root_and_is_refused() {
+    assert_case("bls: $kernelopts undefined leaves no root= and is refused");
 }
