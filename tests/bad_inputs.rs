@@ -11,9 +11,12 @@
 //! ends with `unload`, `kexec_loaded` is 0) and remove the state record. A warned case is odd
 //! input where the entry we need is still clear: it stages, and a warning names file:line.
 
+mod common;
+use common::copy_fixture;
+
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -981,24 +984,6 @@ fn cases() -> Vec<Case> {
 }
 
 // ---- running a case ---------------------------------------------------------------------
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn copy_fixture(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", fixture(name).display()))
-        .arg(dir.path())
-        .status()
-        .expect("running cp -a");
-    assert!(status.success(), "copying fixture {name}");
-    dir
-}
 
 /// `kexec-reboot --root ROOT --fake-kernel load`. As root, without CAP_DAC_OVERRIDE and
 /// CAP_DAC_READ_SEARCH (setpriv), so a file of mode 000 is unreadable as on a real system where

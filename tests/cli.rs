@@ -1,20 +1,17 @@
 //! The real binary on fixture roots shaped like real systems (`--root tests/fixtures/NAME`).
 //! Every path it prints must be the system's (no fixture prefix), and nothing is ever loaded.
 
+mod common;
+use common::{copy_fixture, fixture};
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kexec-reboot"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
 }
 
 fn run(root: &Path, args: &[&str]) -> Output {
@@ -37,19 +34,6 @@ fn plan_json(root: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_str(&stdout).expect("plan --json prints JSON")
-}
-
-/// A writable copy of a fixture root, for cases that add a config file or break something.
-fn copy_fixture(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", fixture(name).display()))
-        .arg(dir.path())
-        .status()
-        .expect("cp -a");
-    assert!(status.success());
-    dir
 }
 
 fn write_config(root: &Path, text: &str) {

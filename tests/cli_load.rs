@@ -2,15 +2,12 @@
 //! what is staged, kept, replaced or unloaded, and boot confirmation across a "reboot"
 //! (a new boot id, and the running kernel and command line of the staged boot or not).
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::copy_fixture;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
 
 struct Tree {
     dir: tempfile::TempDir,
@@ -18,15 +15,7 @@ struct Tree {
 
 impl Tree {
     fn new(name: &str) -> Tree {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let ok = Command::new("cp")
-            .arg("-a")
-            .arg(format!("{}/.", fixture(name).display()))
-            .arg(dir.path())
-            .status()
-            .expect("cp -a")
-            .success();
-        assert!(ok);
+        let dir = copy_fixture(name);
         let t = Tree { dir };
         t.write("proc/sys/kernel/random/boot_id", "boot-1\n");
         t.write("sys/kernel/kexec_loaded", "0\n");
