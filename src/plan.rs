@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::bootloader;
 use crate::cmdline;
 use crate::config::{CmdlineChoice, InitrdChoice, KernelChoice, Method, Settings};
-use crate::entry::{BootEntry, BootMenu, Source, Warning};
+use crate::entry::{BootEntry, BootMenu, DefaultEntry, Source, Warning};
 use crate::failure::{Failure, Kind};
 use crate::preflight::{self, Check};
 use crate::root::SysRoot;
@@ -46,6 +46,9 @@ pub struct Plan {
     pub checks: Vec<Check>,
     /// Odd things noticed on the way (config, boot loader files).
     pub warnings: Vec<String>,
+    /// The grubenv whose one-time `next_entry` chose this kernel: GRUB clears it when it boots
+    /// that entry, so a load clears it too (else every later reboot would boot it again).
+    pub next_entry_env: Option<String>,
 }
 
 impl Plan {
@@ -101,11 +104,22 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
     }
     let running = running_version(root);
 
+    let mut next_entry_env = None;
     let (entry, why, from_bootloader) = match &settings.kernel {
         KernelChoice::Path(p) => (path_entry(root, p), format!("KEXEC_KERNEL={p}"), false),
         choice => {
             let Choice { entry, why } =
                 select::select(menu.as_ref(), &scanned, choice, running.as_deref())?;
+            if let Some(m) = &menu {
+                if let DefaultEntry::Index(i, how) = &m.default {
+                    if *choice == KernelChoice::Default
+                        && how.starts_with("next_entry=")
+                        && m.entries.get(*i) == Some(&entry)
+                    {
+                        next_entry_env = Some(grubenv_of(m));
+                    }
+                }
+            }
             let from_bl = entry.source != Source::Scan;
             (entry, why, from_bl)
         }
@@ -190,9 +204,20 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
         cmdline_from,
         checks: Vec::new(),
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
+        next_entry_env,
     };
     plan.checks = preflight::run(root, &plan, settings);
     Ok(plan)
+}
+
+/// The grubenv that goes with a menu: beside grub.cfg, or /boot/grub2/grubenv for BLS alone.
+fn grubenv_of(menu: &BootMenu) -> String {
+    match menu.config_file.rsplit_once('/') {
+        Some((dir, _)) if menu.source == Source::Grub2 && !dir.is_empty() => {
+            format!("{dir}/grubenv")
+        }
+        _ => bootloader::bls::GRUBENV.to_string(),
+    }
 }
 
 /// An entry for a kernel named by path in the config.

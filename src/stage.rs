@@ -2,7 +2,7 @@
 //! one-time requests, boot confirmation, manual or stale images, plan, preflight, load, record —
 //! and the rule that any failure leaves nothing of ours staged.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::app::Ctx;
 use crate::config::{KernelChoice, Settings};
@@ -171,6 +171,16 @@ fn load_inner(
     // A one-time request stays until this boot ends (its boot id expires it): the rc script's
     // load at shutdown must see it too.
     record(ctx, &p, method, reason, log);
+    if let Some(env) = &p.next_entry_env {
+        match consume_next_entry(ctx, env) {
+            Ok(()) => log.notice(&format!(
+                "cleared the one-time next_entry in {env}, as GRUB does when it boots it"
+            )),
+            Err(e) => log.warning(&format!(
+                "{env}: could not clear the one-time next_entry ({e:#}); later reboots will boot it again until `grub2-editenv {env} unset next_entry`"
+            )),
+        }
+    }
     log.notice(&format!("staged {what} ({}) with {method}", p.why));
     Ok(0)
 }
@@ -197,4 +207,26 @@ fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log
             "the kernel is staged, but its boot cannot be confirmed later: {e:#}"
         ));
     }
+}
+
+/// Removes `next_entry` from a grubenv block, keeping its size and mode (atomic rename).
+fn consume_next_entry(ctx: &Ctx, env: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let bytes = ctx.root.read(env)?;
+    let Some(out) = crate::bootloader::grubenv::unset(&bytes, "next_entry") else {
+        return Ok(());
+    };
+    // grubenv is often a link (to the EFI partition): replace the file, not the link.
+    let path = std::fs::canonicalize(ctx.root.host_path(env)?)
+        .with_context(|| format!("resolving {env}"))?;
+    let mode = std::fs::metadata(&path)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o644);
+    let mut tmp = path.clone().into_os_string();
+    tmp.push(".kexec-reboot.tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, &out).with_context(|| format!("writing {env}.kexec-reboot.tmp"))?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("setting the mode of {env}.kexec-reboot.tmp"))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("replacing {env}"))
 }

@@ -251,3 +251,50 @@ fn fake_kernel_needs_a_root() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn a_one_time_next_entry_is_booted_once_then_cleared_as_grub_does() {
+    let t = Tree::new("centos7-grub2");
+    let env_path = t.path().join("boot/grub2/grubenv");
+    let env = fs::read_to_string(&env_path).unwrap();
+    // grub2-reboot 0: the 1160 entry once, then saved_entry (957) again.
+    let env = env.replacen("saved_entry=", "next_entry=0\nsaved_entry=", 1);
+    let env = &env[..1024];
+    fs::write(&env_path, env).unwrap();
+    // The grubenv on the EFI partition, reached through a link, as on EL7 EFI systems.
+    fs::create_dir_all(t.path().join("boot/efi/EFI/centos")).unwrap();
+    fs::rename(&env_path, t.path().join("boot/efi/EFI/centos/grubenv")).unwrap();
+    std::os::unix::fs::symlink("../efi/EFI/centos/grubenv", &env_path).unwrap();
+
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("staged 3.10.0-1160.el7.x86_64"),
+        "next_entry wins: {}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("cleared the one-time next_entry"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        fs::symlink_metadata(&env_path)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays a link"
+    );
+    let after = fs::read_to_string(&env_path).unwrap();
+    assert_eq!(after.len(), 1024, "the block keeps its size");
+    assert!(!after.contains("next_entry"), "{after}");
+    assert!(after.contains("saved_entry=CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)\n"));
+
+    let o = t.run(&["load"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("staged 3.10.0-957.el7.x86_64"),
+        "then saved_entry again: {}",
+        stderr(&o)
+    );
+}

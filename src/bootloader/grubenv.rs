@@ -102,6 +102,39 @@ pub fn parse(bytes: &[u8], file: &str) -> (Grubenv, Vec<Warning>) {
     (env, warnings)
 }
 
+/// The block without the variable `name` (as `grub2-editenv FILE unset NAME` writes it: the
+/// same length, `#` padding), or `None` when the block is not a GRUB block or `name` is not set.
+pub fn unset(bytes: &[u8], name: &str) -> Option<Vec<u8>> {
+    let body = bytes.strip_prefix(SIGNATURE.as_bytes())?;
+    let prefix = format!("{name}=");
+    let mut kept = Vec::with_capacity(bytes.len());
+    kept.extend_from_slice(SIGNATURE.as_bytes());
+    let mut found = false;
+    let mut p = 0usize;
+    while p < body.len() {
+        // The end of this line: the first newline not escaped by a backslash.
+        let mut q = p;
+        while q < body.len() && body[q] != b'\n' {
+            q += if body[q] == b'\\' { 2 } else { 1 };
+        }
+        let end = (q + 1).min(body.len());
+        let line = &body[p..end];
+        if line.starts_with(prefix.as_bytes()) {
+            found = true;
+        } else if !line.iter().all(|&c| c == b'#') {
+            kept.extend_from_slice(line);
+        }
+        p = end;
+    }
+    if !found {
+        return None;
+    }
+    while kept.len() < bytes.len() {
+        kept.push(b'#');
+    }
+    Some(kept)
+}
+
 /// The index just past the end of the line at `p`.
 fn next_line(buf: &[u8], p: usize) -> usize {
     buf[p..]
@@ -122,6 +155,20 @@ pub(crate) fn block(lines: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unset_keeps_the_block_size_and_the_other_variables() {
+        let b = block("saved_entry=A\nnext_entry=B\nkernelopts=root=/dev/x ro\n");
+        let out = unset(&b, "next_entry").expect("next_entry was set");
+        assert_eq!(out.len(), BLOCK_SIZE, "same size");
+        let (env, w) = parse(&out, "/boot/grub2/grubenv");
+        assert!(w.is_empty(), "clean block: {w:?}");
+        assert_eq!(env.get("next_entry"), None, "next_entry gone");
+        assert_eq!(env.get("saved_entry"), Some("A"));
+        assert_eq!(env.get("kernelopts"), Some("root=/dev/x ro"));
+        assert_eq!(unset(&out, "next_entry"), None, "nothing to unset twice");
+        assert_eq!(unset(b"junk", "next_entry"), None, "not a GRUB block");
+    }
 
     const F: &str = "/boot/grub2/grubenv";
 
