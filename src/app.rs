@@ -370,10 +370,7 @@ fn generate(what: Generate) -> Result<u8> {
     let mut cmd = Cli::command();
     let mut out = std::io::stdout().lock();
     match what {
-        Generate::Man => {
-            let man = clap_mangen::Man::new(cmd).section("8");
-            man.render(&mut out).context("writing the man page")?;
-        }
+        Generate::Man => crate::manpage::render(&mut out)?,
         Generate::CompleteBash => {
             clap_complete::generate(
                 clap_complete::Shell::Bash,

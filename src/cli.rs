@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXIT_CODES: &str = "\
+pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success (for load: a kernel is staged; for check: the config and the chosen kernel are good)
   1  an unexpected error (I/O, permissions); nothing of ours is left staged
@@ -16,8 +16,8 @@ Exit codes:
   4  no bootable kernel: a preflight check failed or no entry matched; nothing staged
   5  the kernel refused the load (lockdown, signature, bad image) or kexec-tools failed or
      timed out; nothing staged
-  6  staging was skipped on purpose (a manual load kept, or the last kexec boot was never
-     confirmed); see `kexec-reboot status`";
+  6  staging refused on purpose: the last kexec boot was never confirmed (see
+     `kexec-reboot status`; `status --clear` turns kexec reboots on again)";
 
 /// Reboot through kexec: stage the right kernel at shutdown, skip firmware POST.
 ///

@@ -17,6 +17,7 @@ pub mod failure;
 pub mod kernel_image;
 pub mod load;
 pub mod log;
+pub mod manpage;
 pub mod plan;
 pub mod preflight;
 pub mod report;
