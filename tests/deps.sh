@@ -30,7 +30,8 @@ for c in rustfmt clippy; do
 done
 
 # The portable release build (packaging/portable/build.sh): zig as the linker, from PyPI.
-if ! command -v cargo-zigbuild >/dev/null 2>&1 || ! python3 -m ziglang version >/dev/null 2>&1; then
+scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || echo /usr/local/bin)
+if ! PATH="$PATH:$scripts" command -v cargo-zigbuild >/dev/null 2>&1 || ! python3 -m ziglang version >/dev/null 2>&1; then
     echo "deps: installing ziglang and cargo-zigbuild (pip)"
     python3 -m pip install -q --disable-pip-version-check ziglang==0.17.1 cargo-zigbuild==0.24.1
 fi

@@ -14,6 +14,9 @@ triple=x86_64-unknown-linux-gnu
 dir=target/portable
 mkdir -p "$dir" "$(dirname "$out")"
 
+# pip puts cargo-zigbuild in the interpreter's scripts directory, which may not be on PATH.
+PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || echo /usr/local/bin)"
+export PATH
 command -v cargo-zigbuild >/dev/null 2>&1 ||
     { echo "portable: cargo-zigbuild not found; run sh tests/deps.sh" >&2; exit 1; }
 python3 -m ziglang version >/dev/null 2>&1 ||
