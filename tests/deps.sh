@@ -33,5 +33,9 @@ done
 scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || echo /usr/local/bin)
 if ! PATH="$PATH:$scripts" command -v cargo-zigbuild >/dev/null 2>&1 || ! python3 -m ziglang version >/dev/null 2>&1; then
     echo "deps: installing ziglang and cargo-zigbuild (pip)"
-    python3 -m pip install -q --disable-pip-version-check ziglang==0.17.1 cargo-zigbuild==0.24.1
+    pkgs="ziglang==0.17.1 cargo-zigbuild==0.24.1"
+    # shellcheck disable=SC2086
+    python3 -m pip install -q --disable-pip-version-check $pkgs ||
+        # A distribution's own python3 refuses pip installs (PEP 668) unless told.
+        python3 -m pip install -q --disable-pip-version-check --break-system-packages $pkgs
 fi
