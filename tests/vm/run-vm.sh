@@ -15,6 +15,18 @@
 #   --action reboot|halt what boot 1 does (shutdown -r now | shutdown -h now)
 #   --pre manual-load-a  before the action, load kernel A by hand with `kexec -l`
 #   --break missing-initrd|garbage-kernel   damage kernel B's files on /boot
+#   --break panic-initrd     B's initrd panics at once (its /init exits); the good one is kept
+#                            as /root/vmtest-good-initrd for the guest to put back (boot N)
+#   --break hanging-kexec-tools   install /usr/local/sbin/kexec-hang, a `kexec` that never ends
+#   --break no-kexec-tools   remove kexec-tools' /sbin/kexec from the image
+#   --break seccomp-enosys   wrap /usr/sbin/kexec-reboot in a seccomp filter answering ENOSYS to
+#                            kexec_file_load (tests/vm/guest/enosys-wrap.c, built with gcc)
+#                            (--break may be given more than once)
+#   --pre var-readonly|var-full|syslog-stop   see tests/vm/guest/init.d/vmtest
+#   --then N=ACTION      what boot N does (status-reboot, clear-reboot, ...; see vmtest)
+#   --cycles N           power-cycle: start QEMU again (kernel A, same disks) after it exits, up
+#                        to N runs in all; serial.log gets a `VMHOST: ...` line after each run
+#   --append TEXT        append TEXT to kernel A's command line (e.g. lockdown=integrity)
 #   --firmware-reboots   let a firmware reboot restart the VM (no -no-reboot)
 #   --start a|b          the kernel QEMU starts (default a; b for a firmware-path comparison)
 #   --timeout SECONDS    QEMU's hard limit (default 300)
@@ -48,6 +60,9 @@ breakage=""
 no_reboot=-no-reboot
 limit=300
 start_kernel=a
+thens=""
+cycles=1
+append=""
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -57,7 +72,10 @@ while [ $# -gt 0 ]; do
     --kexec) kexec_state=$2 && shift 2 ;;
     --action) action=$2 && shift 2 ;;
     --pre) pre=$2 && shift 2 ;;
-    --break) breakage=$2 && shift 2 ;;
+    --break) breakage="$breakage $2" && shift 2 ;;
+    --then) thens="${thens}VMTEST_ACTION_${2%%=*}=${2#*=}$nl" && shift 2 ;;
+    --cycles) cycles=$2 && shift 2 ;;
+    --append) append="$append $2" && shift 2 ;;
     --firmware-reboots) no_reboot="" && shift ;;
     --timeout) limit=$2 && shift 2 ;;
     --start) start_kernel=$2 && shift 2 ;;
@@ -134,14 +152,41 @@ printf '%s' "$sets" | while IFS= read -r kv; do
     echo "$kv" >>"$conf"
 done
 printf '%s' "$config_lines" >>"$conf"
-printf 'VMTEST_ACTION=%s\nVMTEST_PRE=%s\n' "$action" "$pre" >"$root/etc/vmtest/scenario"
+printf 'VMTEST_ACTION=%s\nVMTEST_PRE=%s\n%s' "$action" "$pre" "$thens" >"$root/etc/vmtest/scenario"
 
-case "$breakage" in
-"") ;;
-missing-initrd) rm -f "$boot/initramfs-$KERNEL_B.img" ;;
-garbage-kernel) head -c 4194304 /dev/urandom >"$boot/vmlinuz-$KERNEL_B" ;;
-*) die "unknown --break $breakage" ;;
-esac
+for b in $breakage; do
+    case "$b" in
+    missing-initrd) rm -f "$boot/initramfs-$KERNEL_B.img" ;;
+    garbage-kernel) head -c 4194304 /dev/urandom >"$boot/vmlinuz-$KERNEL_B" ;;
+    panic-initrd)
+        # An initrd whose /init exits: "Attempted to kill init", and with panic=-1 on B's
+        # command line the machine resets (QEMU exits under -no-reboot).
+        cp "$boot/initramfs-$KERNEL_B.img" "$root/root/vmtest-good-initrd"
+        pd="$run/panic-initrd"
+        mkdir -p "$pd/bin" "$pd/dev"
+        cp "$root/usr/bin/busybox" "$pd/bin/busybox"
+        printf '#!/bin/busybox sh\necho "initrd: VMTEST broken initrd, exiting /init"\nexit 1\n' \
+            >"$pd/init"
+        chmod 0755 "$pd/init"
+        (cd "$pd" && find . | cpio -o -H newc --quiet | gzip -1) >"$boot/initramfs-$KERNEL_B.img"
+        rm -rf "$pd"
+        ;;
+    hanging-kexec-tools)
+        mkdir -p "$root/usr/local/sbin"
+        printf '#!/bin/sh\n# A kexec that never ends (VM test).\necho "kexec-hang: hanging" >&2\nsleep 3600\n' \
+            >"$root/usr/local/sbin/kexec-hang"
+        chmod 0755 "$root/usr/local/sbin/kexec-hang"
+        ;;
+    no-kexec-tools) rm -f "$root/usr/sbin/kexec" "$root/usr/sbin/vmcore-dmesg" ;;
+    seccomp-enosys)
+        command -v gcc >/dev/null 2>&1 || die "--break seccomp-enosys needs gcc"
+        mv "$root/usr/sbin/kexec-reboot" "$root/usr/sbin/kexec-reboot.real"
+        gcc -O2 -static -Wall -Wextra -o "$root/usr/sbin/kexec-reboot" \
+            "$here/guest/enosys-wrap.c" || die "building tests/vm/guest/enosys-wrap.c"
+        ;;
+    *) die "unknown --break $b" ;;
+    esac
+done
 
 truncate -s 640M "$run/root.img"
 truncate -s 128M "$run/boot.img"
@@ -156,24 +201,39 @@ a) kernel=$KERNEL_A cmdline=$CMDLINE_A ;;
 b) kernel=$KERNEL_B cmdline=$(echo "$CMDLINE_A" | sed 's/vmtest_entry=A/vmtest_entry=B/') ;;
 *) die "unknown --start $start_kernel" ;;
 esac
+cmdline="$cmdline$append"
 echo "vm run $name: booting kernel $start_kernel ($kernel), limit ${limit}s" >&2
 start=$(date +%s%N)
 cr=$(printf '\r')
-# shellcheck disable=SC2086
-{
-    timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 $no_reboot \
-        -nodefaults -no-user-config -display none -monitor none -serial stdio \
-        -kernel "$base/boot/vmlinuz-$kernel" -initrd "$base/boot/initramfs-$kernel.img" \
-        -append "$cmdline" \
-        -drive "file=$run/root.img,format=raw,if=virtio" \
-        -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1
-    echo $? >"$run/qemu.rc"
-} | while IFS= read -r line || [ -n "$line" ]; do
-    now=$(date +%s%N)
-    printf '%7d %s\n' "$(((now - start) / 1000000))" "${line%"$cr"}"
-done >"$run/serial.log"
-rc=$(cat "$run/qemu.rc")
-echo "vm run $name: QEMU exited with $rc after $((($(date +%s%N) - start) / 1000000)) ms" >&2
+: >"$run/serial.log"
+cycle=1
+while :; do
+    # shellcheck disable=SC2086
+    {
+        timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 $no_reboot \
+            -nodefaults -no-user-config -display none -monitor none -serial stdio \
+            -kernel "$base/boot/vmlinuz-$kernel" -initrd "$base/boot/initramfs-$kernel.img" \
+            -append "$cmdline" \
+            -drive "file=$run/root.img,format=raw,if=virtio" \
+            -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1
+        echo $? >"$run/qemu.rc"
+    } | while IFS= read -r line || [ -n "$line" ]; do
+        now=$(date +%s%N)
+        printf '%7d %s\n' "$(((now - start) / 1000000))" "${line%"$cr"}"
+    done >>"$run/serial.log"
+    rc=$(cat "$run/qemu.rc")
+    echo "vm run $name: QEMU exited with $rc after $((($(date +%s%N) - start) / 1000000)) ms" >&2
+    [ "$cycles" -gt 1 ] || break
+    printf '%7d VMHOST: run %d: QEMU exited with %s\n' \
+        "$((($(date +%s%N) - start) / 1000000))" "$cycle" "$rc" >>"$run/serial.log"
+    if [ "$cycle" -ge "$cycles" ] || [ "$rc" != 0 ]; then
+        break
+    fi
+    cycle=$((cycle + 1))
+    # A power cycle through the firmware: the same disks, kernel A started again.
+    printf '%7d VMHOST: run %d: power-cycled, QEMU starts kernel %s again\n' \
+        "$((($(date +%s%N) - start) / 1000000))" "$cycle" "$start_kernel" >>"$run/serial.log"
+done
 
 # What the disks say afterwards.
 debugfs -R "cat /var/log/messages" "$run/root.img" >"$run/messages" 2>/dev/null || true
