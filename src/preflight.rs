@@ -219,3 +219,104 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
     }
     checks
 }
+
+/// What the stock halt script runs to boot a staged kernel (`$kexec_command -e -x`).
+pub const HALT_KEXEC: &str = "/sbin/kexec";
+
+/// Why the halt script could not boot a staged kernel: its `/sbin/kexec` (kexec-tools) is
+/// missing or not executable. A kernel staged then would never run: the reboot would go
+/// through the firmware anyway, after a "staged" line, and leave a boot that is never
+/// confirmed.
+pub fn halt_kexec_problem(root: &SysRoot) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = root
+        .host_path(HALT_KEXEC)
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok());
+    let what = match meta {
+        None => "is missing",
+        Some(m) if !m.is_file() => "is not a file",
+        Some(m) if m.permissions().mode() & 0o111 == 0 => "is not executable",
+        Some(_) => return None,
+    };
+    Some(format!(
+        "{HALT_KEXEC} {what}: the halt script runs `{HALT_KEXEC} -e -x` to boot the staged kernel, so it would never run; install kexec-tools"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn halt_kexec_problem_cases() {
+        // (case, set up the tree, the problem's words or None)
+        type Setup = fn(&std::path::Path);
+        let cases: [(&str, Setup, Option<&str>); 5] = [
+            (
+                "kexec-tools not installed",
+                |_| {},
+                Some("/sbin/kexec is missing"),
+            ),
+            (
+                "executable /sbin/kexec",
+                |d| {
+                    std::fs::create_dir_all(d.join("sbin")).unwrap();
+                    std::fs::write(d.join("sbin/kexec"), "#!/bin/sh\n").unwrap();
+                    std::fs::set_permissions(
+                        d.join("sbin/kexec"),
+                        PermissionsExt::from_mode(0o755),
+                    )
+                    .unwrap();
+                },
+                None,
+            ),
+            (
+                "merged /usr: /sbin a link to usr/sbin",
+                |d| {
+                    std::fs::create_dir_all(d.join("usr/sbin")).unwrap();
+                    std::os::unix::fs::symlink("usr/sbin", d.join("sbin")).unwrap();
+                    std::fs::write(d.join("usr/sbin/kexec"), "#!/bin/sh\n").unwrap();
+                    std::fs::set_permissions(
+                        d.join("usr/sbin/kexec"),
+                        PermissionsExt::from_mode(0o755),
+                    )
+                    .unwrap();
+                },
+                None,
+            ),
+            (
+                "not executable",
+                |d| {
+                    std::fs::create_dir_all(d.join("sbin")).unwrap();
+                    std::fs::write(d.join("sbin/kexec"), "#!/bin/sh\n").unwrap();
+                    std::fs::set_permissions(
+                        d.join("sbin/kexec"),
+                        PermissionsExt::from_mode(0o644),
+                    )
+                    .unwrap();
+                },
+                Some("/sbin/kexec is not executable"),
+            ),
+            (
+                "a directory",
+                |d| std::fs::create_dir_all(d.join("sbin/kexec")).unwrap(),
+                Some("/sbin/kexec is not a file"),
+            ),
+        ];
+        for (case, setup, want) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            setup(dir.path());
+            let got = halt_kexec_problem(&SysRoot::new(dir.path()));
+            match want {
+                None => assert_eq!(got, None, "{case}"),
+                Some(w) => {
+                    let got = got.unwrap_or_default();
+                    assert!(got.starts_with(w), "{case}: {got:?}");
+                    assert!(got.contains("install kexec-tools"), "{case}: {got:?}");
+                }
+            }
+        }
+    }
+}

@@ -11,6 +11,7 @@ use crate::failure::{self, Failure, Kind};
 use crate::load;
 use crate::log::Log;
 use crate::plan::{self, Plan};
+use crate::preflight;
 use crate::report;
 use crate::state::{self, Staged};
 
@@ -157,6 +158,13 @@ fn load_inner(
             p.why
         ));
         return Ok(0);
+    }
+    // The halt script boots what is staged with /sbin/kexec: without it, nothing staged.
+    if ctx.target == load::Target::Running {
+        if let Some(problem) = preflight::halt_kexec_problem(&ctx.root) {
+            unload_after_failure(ctx, &settings, log);
+            return Err(Failure::new(Kind::Load, problem).into());
+        }
     }
     let method = match load::load(&ctx.root, &p, &settings, ctx.target) {
         Ok(m) => m,
