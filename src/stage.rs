@@ -2,7 +2,7 @@
 //! one-time requests, boot confirmation, manual or stale images, plan, preflight, load, record —
 //! and the rule that any failure leaves nothing of ours staged.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
 use crate::app::Ctx;
 use crate::config::{KernelChoice, Settings};
@@ -178,7 +178,10 @@ fn load_inner(
     }
     // A one-time request stays until this boot ends (its boot id expires it): the rc script's
     // load at shutdown must see it too.
-    record(ctx, &p, method, reason, log);
+    if let Err(e) = record(ctx, &p, &settings, method, reason, log) {
+        unload_after_failure(ctx, &settings, log);
+        return Err(e);
+    }
     if let Some(env) = &p.next_entry_env {
         match consume_next_entry(ctx, env) {
             Ok(()) => log.notice(&format!(
@@ -193,7 +196,17 @@ fn load_inner(
     Ok(0)
 }
 
-fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log) {
+/// Records what was staged. Without the pending record a kexec boot that hangs could not be
+/// noticed at the next boot, so with `KEXEC_REQUIRE_CONFIRM=yes` that is an error (the caller
+/// unloads); `status`'s record is only a warning.
+fn record(
+    ctx: &Ctx,
+    p: &Plan,
+    settings: &Settings,
+    method: &str,
+    reason: Option<&str>,
+    log: &mut Log,
+) -> Result<()> {
     let staged = Staged {
         boot_id: state::boot_id(&ctx.root),
         kernel: p.kernel.clone(),
@@ -211,10 +224,18 @@ fn record(ctx: &Ctx, p: &Plan, method: &str, reason: Option<&str>, log: &mut Log
         ));
     }
     if let Err(e) = confirm::record_pending(&ctx.root, &staged) {
+        if settings.require_confirm {
+            // A message without the io::Error source: it is a write, not a file to read.
+            return Err(anyhow!(
+                "cannot record the staged boot for confirmation ({e:#}); make {} writable, or set KEXEC_REQUIRE_CONFIRM=no to kexec without it",
+                confirm::DIR
+            ));
+        }
         log.warning(&format!(
             "the kernel is staged, but its boot cannot be confirmed later: {e:#}"
         ));
     }
+    Ok(())
 }
 
 /// Removes `next_entry` from a grubenv block, keeping its size and mode (atomic rename).

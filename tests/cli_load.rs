@@ -298,3 +298,49 @@ fn a_one_time_next_entry_is_booted_once_then_cleared_as_grub_does() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_staged_boot_that_cannot_be_recorded_for_confirmation_is_unloaded() {
+    // /var read-only or full: here /var/lib/kexec-reboot cannot be made (a file is in the way),
+    // which fails as root too.
+    for (case, require, want_code) in [
+        ("KEXEC_REQUIRE_CONFIRM=yes (default)", "", Some(1)),
+        (
+            "KEXEC_REQUIRE_CONFIRM=no",
+            "KEXEC_REQUIRE_CONFIRM=no\n",
+            Some(0),
+        ),
+    ] {
+        let t = Tree::new("centos5-seed");
+        t.write("var/lib/kexec-reboot", "not a directory\n");
+        t.write("etc/sysconfig/kexec", require);
+        let o = t.run(&["load", "--reason", "shutdown"]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), want_code, "{case}: {e}");
+        if want_code == Some(1) {
+            assert!(
+                e.contains("cannot record the staged boot for confirmation")
+                    && e.contains("/var/lib/kexec-reboot")
+                    && e.contains("nothing staged"),
+                "{case}: {e}"
+            );
+            assert_eq!(
+                e.lines().filter(|l| l.contains("error:")).count(),
+                1,
+                "{case}: one error line: {e}"
+            );
+            assert!(!t.loaded(), "{case}: an unrecorded boot must not be staged");
+            assert_eq!(
+                t.fake_log().last().map(String::as_str),
+                Some("unload"),
+                "{case}"
+            );
+        } else {
+            assert!(t.loaded(), "{case}: staged without confirmation, as asked");
+            assert!(
+                e.contains("its boot cannot be confirmed later"),
+                "{case}: {e}"
+            );
+        }
+    }
+}
