@@ -429,3 +429,295 @@ fn scenario_7_manual_load_respected() {
     let a = r.kernel_a().to_string();
     r.assert_kexec_into(&a, &format!("{} vmtest_manual=1", r.vm["CMDLINE_A"]));
 }
+
+// ---- Faults (the part 3) and boot confirmation (part 5) ----------------------------
+
+impl Run {
+    /// Index of the first line at or after `from` containing `needle`.
+    fn find_after(&self, from: usize, needle: &str) -> Option<usize> {
+        self.lines[from..]
+            .iter()
+            .position(|l| l.text.contains(needle))
+            .map(|i| from + i)
+    }
+
+    fn must_find_after(&self, from: usize, needle: &str) -> usize {
+        self.find_after(from, needle).unwrap_or_else(|| {
+            self.fail(&format!(
+                "no console line after line {from} contains {needle:?}"
+            ))
+        })
+    }
+
+    /// Milliseconds between the first lines containing `a` and `b`.
+    fn ms_between(&self, a: &str, b: &str) -> u64 {
+        let (a, b) = (self.must_find(a), self.must_find(b));
+        self.lines[b].ms.saturating_sub(self.lines[a].ms)
+    }
+}
+
+/// Kernel A booted with `lockdown=integrity`: kexec_file_load needs a signature A trusts.
+/// Debian's B is PE-signed, but by Debian's Secure Boot key, which A trusts only through the
+/// UEFI db (platform keyring): under SeaBIOS that keyring is empty, so A refuses B as
+/// unsigned (EPERM) and the reboot goes through the firmware with the reason.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_8a_lockdown_refuses_the_load() {
+    let r = run("8a-lockdown", &["--append", "lockdown=integrity"]);
+    r.must_find("Kernel is locked down from command line");
+    r.assert_firmware_reboot();
+    r.must_find("kexec of unsigned images is restricted");
+    r.assert_reason("(EPERM)");
+    r.assert_reason("locked down");
+}
+
+/// kexec_file_load answers ENOSYS (a seccomp filter around the product's binary, as on a
+/// kernel before 3.17): the load falls back to `kexec -l` and still comes back in B.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_8b_enosys_falls_back_to_kexec_tools() {
+    let r = run(
+        "8b-enosys",
+        &[
+            "--break",
+            "seccomp-enosys",
+            "--set",
+            &format!("KEXEC_APPEND={MARKER}"),
+        ],
+    );
+    let b = r.kernel_b().to_string();
+    r.assert_staged(&b, "kexec -l");
+    r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
+}
+
+/// KEXEC_TOOLS is a program that never ends: killed at KEXEC_TIMEOUT, nothing staged, the
+/// reboot goes on through the firmware without waiting longer.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_8c_hanging_kexec_tools_is_killed() {
+    let r = run(
+        "8c-hanging-kexec-tools",
+        &[
+            "--break",
+            "hanging-kexec-tools",
+            "--set",
+            "KEXEC_METHOD=kexec-tools",
+            "--set",
+            "KEXEC_TOOLS=/usr/local/sbin/kexec-hang",
+            "--set",
+            "KEXEC_TIMEOUT=5",
+        ],
+    );
+    r.assert_firmware_reboot();
+    r.assert_reason("took longer than KEXEC_TIMEOUT=5s and was killed");
+    let waited = r.ms_between(
+        "VMTEST: action shutdown -r now",
+        "took longer than KEXEC_TIMEOUT",
+    );
+    r.check(
+        (5000..15000).contains(&waited),
+        &format!(
+            "the load was given up after {waited} ms; want KEXEC_TIMEOUT=5s, not the rc guard"
+        ),
+    );
+    r.check(
+        r.find("did not finish within").is_none(),
+        "the rc script's guard had to stop the binary",
+    );
+}
+
+/// kexec-tools not installed: the halt script's `/sbin/kexec -e -x` cannot run, so nothing may
+/// be staged (a "staged" line would be false, and the next boot would look unconfirmed).
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_8d_no_kexec_tools() {
+    let r = run("8d-no-kexec-tools", &["--break", "no-kexec-tools"]);
+    r.assert_firmware_reboot();
+    r.assert_reason("/sbin/kexec is missing");
+    r.assert_reason("install kexec-tools");
+}
+
+/// /var read-only: the staged boot could not be recorded for confirmation, so nothing is
+/// staged. Syslog cannot write /var/log/messages either: busybox syslogd falls back to the
+/// console, so the reason is asserted there only.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_8e_var_readonly() {
+    let r = run("8e-var-readonly", &["--pre", "var-readonly"]);
+    r.must_find("VMTEST: var-readonly: touch: cannot touch");
+    r.assert_firmware_reboot();
+    let i = r.must_find("cannot record the staged boot for confirmation");
+    r.check(
+        r.lines[i].text.contains("Read-only file system")
+            && r.lines[i].text.contains("nothing staged"),
+        &format!("the reason does not say why: {:?}", r.lines[i].text),
+    );
+    r.assert_fsck_clean();
+}
+
+/// The filesystem holding /var full (for root too): nothing staged, the reason on the console
+/// (syslog has no room to write it).
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_8f_var_full() {
+    let r = run("8f-var-full", &["--pre", "var-full"]);
+    r.must_find("No space left on device");
+    r.assert_firmware_reboot();
+    let i = r.must_find("cannot record the staged boot for confirmation");
+    r.check(
+        r.lines[i].text.contains("No space left on device")
+            && r.lines[i].text.contains("nothing staged"),
+        &format!("the reason does not say why: {:?}", r.lines[i].text),
+    );
+    r.assert_fsck_clean();
+}
+
+/// No syslog daemon at reboot: the load still stages B and says so on the console; the reboot
+/// comes back in B.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_8g_syslog_not_running() {
+    let r = run(
+        "8g-syslog-stopped",
+        &[
+            "--pre",
+            "syslog-stop",
+            "--set",
+            &format!("KEXEC_APPEND={MARKER}"),
+        ],
+    );
+    r.must_find("VMTEST: syslog-stop: no syslogd");
+    let b = r.kernel_b().to_string();
+    let staged = r.must_find(&format!("staged {b}"));
+    r.check(
+        r.lines[staged].text.ends_with("with kexec_file_load"),
+        "the staged line does not name the method",
+    );
+    r.check(
+        !r.messages.contains(&format!("staged {b}")),
+        "syslog was stopped, yet /var/log/messages has the staged line",
+    );
+    r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
+}
+
+/// Boot confirmation end to end. Run 1: A stages B, whose initrd panics (panic=-1 resets the
+/// machine; QEMU exits). Run 2, a power cycle back into A: `rc/kexec start` finds the staged
+/// boot unconfirmed, `status` says kexec reboots are OFF, and `shutdown -r now` stages nothing
+/// (exit 6) and goes through the firmware with the reason on the console and in syslog. Run 3:
+/// the admin puts back a good initrd and runs `status --clear`; the reboot kexecs into B, and
+/// B's boot is confirmed.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_9_unconfirmed_kexec_boot_turns_kexec_reboots_off() {
+    let r = run(
+        "9-unconfirmed-boot",
+        &[
+            "--break",
+            "panic-initrd",
+            "--cycles",
+            "3",
+            "--then",
+            "2=status-reboot",
+            "--then",
+            "3=clear-reboot",
+            "--then",
+            "4=status-halt",
+            "--timeout",
+            "150",
+        ],
+    );
+    let (a, b) = (r.kernel_a().to_string(), r.kernel_b().to_string());
+    let staged = format!("staged {b}");
+
+    // Run 1: staged B, kexec, B's initrd panics, the machine resets.
+    let s1 = r.must_find(&staged);
+    let kexec1 = r.must_find_after(s1, "Starting new kernel");
+    let panic = r.must_find_after(kexec1, "Kernel panic - not syncing");
+    let end1 = r.must_find_after(panic, "VMHOST: run 1: QEMU exited with 0");
+    r.check(
+        r.find("VMTEST: boot 2").is_none_or(|i| i > end1),
+        "B's broken initrd reached userland",
+    );
+
+    // Run 2: power-cycled into A; the staged boot is unconfirmed; the reboot goes through the
+    // firmware with the reason.
+    let start2 = r.must_find("VMHOST: run 2: power-cycled");
+    let never = r.must_find_after(start2, "was never confirmed");
+    let boot2 = r.must_find_after(start2, "VMTEST: boot 2");
+    r.check(
+        never < boot2,
+        "rc start did not run confirm before the driver",
+    );
+    r.check(
+        r.marker(2, "uname").as_deref() == Some(a.as_str()),
+        "run 2 is not kernel A",
+    );
+    let off = r.must_find_after(boot2, "VMTEST: status: kexec reboots are OFF");
+    let action2 = r.must_find_after(off, "VMTEST: action shutdown -r now");
+    let reason = r.must_find_after(action2, "error: the kexec boot into");
+    for words in ["was never confirmed", "status --clear", "nothing staged"] {
+        r.check(
+            r.lines[reason].text.contains(words),
+            &format!(
+                "the reason does not say {words:?}: {:?}",
+                r.lines[reason].text
+            ),
+        );
+    }
+    let end2 = r.must_find_after(reason, "VMHOST: run 2: QEMU exited with 0");
+    let probe2 = r.must_find_after(action2, "VMTEST: probe ");
+    r.check(
+        r.lines[probe2].text.ends_with("kexec_loaded=0"),
+        "run 2 staged a kernel",
+    );
+    let reset2 = r.must_find_after(action2, "reboot: Restarting system");
+    r.check(reset2 < end2, "run 2 did not end in a firmware reboot");
+    for l in &r.lines[action2..end2] {
+        r.check(
+            !l.text.contains(&staged) && !l.text.contains("Starting new kernel"),
+            &format!("run 2 kexec'd after an unconfirmed boot: {:?}", l.text),
+        );
+        r.check(
+            !l.text.contains("load failed (exit"),
+            &format!("load did not exit 6 (skipped on purpose): {:?}", l.text),
+        );
+    }
+    r.check(
+        r.messages.lines().any(|l| {
+            l.contains("kexec-reboot")
+                && l.contains("never confirmed")
+                && l.contains("nothing staged")
+        }),
+        &format!(
+            "syslog has no 'never confirmed ... nothing staged' line:\n{}",
+            r.messages
+        ),
+    );
+
+    // Run 3: cleared by the admin; kexec into B again, and this time B is confirmed.
+    let start3 = r.must_find("VMHOST: run 3: power-cycled");
+    let boot3 = r.must_find_after(start3, "VMTEST: boot 3");
+    let cleared = r.must_find_after(boot3, "cleared by an administrator");
+    let s3 = r.must_find_after(cleared, &staged);
+    let kexec3 = r.must_find_after(s3, "Starting new kernel");
+    let confirmed = r.must_find_after(kexec3, &format!("confirmed the kexec boot into {b}"));
+    let boot4 = r.must_find_after(kexec3, "VMTEST: boot 4");
+    r.check(confirmed < boot4, "B's boot was not confirmed by rc start");
+    r.check(
+        r.marker(4, "uname").as_deref() == Some(b.as_str()),
+        "boot 4 is not kernel B",
+    );
+    r.must_find_after(boot4, "VMTEST: status: nothing staged");
+    r.check(
+        r.find_after(boot4, "kexec reboots are OFF").is_none(),
+        "kexec reboots still OFF after status --clear and a confirmed boot",
+    );
+    r.must_find_after(boot4, "reboot: Power down");
+    r.must_find_after(boot4, "VMHOST: run 3: QEMU exited with 0");
+    r.check(
+        r.messages
+            .contains(&format!("confirmed the kexec boot into {b}")),
+        "syslog has no confirmed line",
+    );
+    r.assert_fsck_clean();
+}
