@@ -42,7 +42,7 @@ impl Unconfirmed {
         format!(
             "the kexec boot into {} staged at {} was never confirmed: the system came back running {} instead (power-cycled through the firmware?)",
             self.staged.version.as_deref().unwrap_or(&self.staged.kernel),
-            self.staged.time,
+            state::format_utc(self.staged.time),
             self.running_version.as_deref().unwrap_or("an unknown kernel"),
         )
     }

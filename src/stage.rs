@@ -20,9 +20,9 @@ use crate::state::{self, Staged};
 fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
     if load::kexec_loaded(&ctx.root) == Some(true) {
         match load::unload(&ctx.root, settings, ctx.target) {
-            Ok(()) => log.notice(
-                "unloaded the previously staged kernel, so the reboot goes through the firmware",
-            ),
+            Ok(()) => {
+                log.notice("unloaded the staged kernel, so the reboot goes through the firmware")
+            }
             Err(e) => log.warning(&format!(
                 "could not unload the previously staged kernel: {e:#}"
             )),

@@ -24,7 +24,7 @@ use kexec_reboot::kernel_image::FakeImage;
 
 /// The unload notice `load` prints when it takes back an earlier image of ours.
 const UNLOADED: &str =
-    "kexec-reboot: unloaded the previously staged kernel, so the reboot goes through the firmware";
+    "kexec-reboot: unloaded the staged kernel, so the reboot goes through the firmware";
 const FAKE_LOG: &str = "sys/kernel/kexec-reboot-fake.log";
 const LOADED: &str = "sys/kernel/kexec_loaded";
 const STATE: &str = "var/run/kexec-reboot.state";
