@@ -30,6 +30,8 @@
 #   --firmware-reboots   let a firmware reboot restart the VM (no -no-reboot)
 #   --start a|b          the kernel QEMU starts (default a; b for a firmware-path comparison)
 #   --timeout SECONDS    QEMU's hard limit (default 300)
+#   --bench DIR          copy DIR to the guest's /etc/vmtest/bench; vmtest runs its `driver`
+#                        on boot 1 before the action (make bench: bench/guest-driver.sh)
 # Environment:
 #   KEXEC_VM_INITSCRIPTS=DIR  use DIR/rc.d/rc, DIR/rc.d/init.d/halt, DIR/rc.d/init.d/functions
 #                             unchanged instead of tests/vm/initscripts
@@ -63,6 +65,7 @@ start_kernel=a
 thens=""
 cycles=1
 append=""
+bench=""
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -79,6 +82,7 @@ while [ $# -gt 0 ]; do
     --firmware-reboots) no_reboot="" && shift ;;
     --timeout) limit=$2 && shift 2 ;;
     --start) start_kernel=$2 && shift 2 ;;
+    --bench) bench=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
     esac
 done
@@ -153,6 +157,10 @@ printf '%s' "$sets" | while IFS= read -r kv; do
 done
 printf '%s' "$config_lines" >>"$conf"
 printf 'VMTEST_ACTION=%s\nVMTEST_PRE=%s\n%s' "$action" "$pre" "$thens" >"$root/etc/vmtest/scenario"
+if [ -n "$bench" ]; then
+    [ -x "$bench/driver" ] || die "--bench $bench: no executable $bench/driver"
+    cp -a "$bench" "$root/etc/vmtest/bench"
+fi
 
 for b in $breakage; do
     case "$b" in
