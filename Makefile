@@ -21,9 +21,10 @@ SHELL_SCRIPTS += tests/bin/chkconfig tests/vm/*.sh tests/vm/standin-kexec \
 	tests/vm/guest/rc.sysinit tests/vm/guest/consoletype tests/vm/guest/usleep \
 	tests/vm/guest/initrd-init tests/vm/guest/init.d/* \
 	tests/vm/initscripts/rc.d/rc tests/vm/initscripts/rc.d/init.d/*
+SHELL_SCRIPTS += bench/run.sh bench/genroot.sh bench/guest-driver.sh
 VM_DIR := target/vm
 
-.PHONY: all build deps lint fmt test test-cargo test-portable test-vm vm-image demo clean portable srpm rpm mock rpm-sources
+.PHONY: all build deps lint fmt test test-cargo test-portable test-vm vm-image demo bench clean portable srpm rpm mock rpm-sources
 
 all: build
 
@@ -58,6 +59,12 @@ test-vm: deps rpm vm-image
 # runs it on another initscripts tree).
 demo: deps rpm vm-image
 	sh tests/vm/demo.sh $(VM_DIR)
+
+# What a kexec reboot costs, side by side in one run: staging in the VM (ours vs kexec-tools),
+# the hook's overhead, reboot downtime (kexec vs firmware), plan at scale, size and start-up.
+# Prints a table and writes bench/results.json; bench/README.md says how to read it.
+bench: deps rpm vm-image
+	sh bench/run.sh
 
 # The release binary for CentOS 5, 6 and 7 (glibc 2.5 symbols): target/portable/kexec-reboot.
 # docs/portability.md says why and how.

@@ -1,0 +1,330 @@
+#!/bin/sh
+# `make bench`: what a kexec reboot costs, measured side by side in one run, as a table on stdout
+# and in bench/results.json. Rows: figure, ours, reference, ratio, target, met.
+#   1. staging kernel B in the VM: `kexec-reboot load` vs `kexec -s -l` (and `kexec -l`),
+#      wall time and peak RSS, median of RUNS after a warm-up, with the spread
+#   2. hook overhead: the whole `rc/kexec stop` at runlevel 6 minus the bare kexec_file_load
+#   3. reboot downtime: `shutdown -r now` to the second boot's READY, kexec vs firmware path
+#   4. `plan` on synthetic roots of 10, 200 and 2000 kernels and entries (grub, grub2, BLS)
+#   5. binary size and start-up time of `--version`, ours vs kexec-tools
+# Times are only ever compared within this run (these machines are noisy); no test asserts them.
+#
+# Why this exists: a kexec reboot exists to save time, and the hook runs while a server goes
+# down, so its cost must be known. bench/README.md says how to read the output.
+# Usage: bench/run.sh [OUTDIR]   (default target/bench; the VM cache is target/vm)
+# Environment: BENCH_RUNS (default 10), BENCH_PLAN_RUNS (default 20), BENCH_RESULTS (the JSON
+# file, default bench/results.json), KEXEC_VM_RPM (as in tests/vm/run-vm.sh).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+out=${1:-$top/target/bench}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+vmdir="$top/target/vm"
+runs=${BENCH_RUNS:-10}
+plan_runs=${BENCH_PLAN_RUNS:-20}
+results=${BENCH_RESULTS:-$here/results.json}
+bin="$top/target/portable/kexec-reboot"
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+[ -x "$bin" ] || die "$bin is missing (make portable, or make bench which builds it)"
+# Part 5 compares with the host's /sbin/kexec: install Debian's kexec-tools if it is missing,
+# told not to take over this host's reboots.
+if ! command -v kexec >/dev/null 2>&1 && [ ! -x /sbin/kexec ]; then
+    [ "$(id -u)" -eq 0 ] || die "kexec-tools is not installed on this host; run as root or apt-get install kexec-tools"
+    echo "bench: installing kexec-tools (for the size and start-up comparison)" >&2
+    echo "kexec-tools kexec-tools/load_kexec boolean false" | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kexec-tools >&2 ||
+        die "apt-get install kexec-tools failed"
+fi
+kexec_tools=$(command -v kexec 2>/dev/null || echo /sbin/kexec)
+started=$(date +%s)
+
+# The measuring tool, for the host and the guest (same glibc: Debian 12 on both).
+echo "bench: building bench-probe" >&2
+CARGO_TARGET_DIR="$out/probe-target" cargo build -q --release --offline \
+    --manifest-path "$here/probe/Cargo.toml" || die "building bench/probe failed"
+probe="$out/probe-target/release/bench-probe"
+
+# ---- statistics ------------------------------------------------------------------------------
+
+# stats: numbers on stdin -> "median min max n" (median of an even count: mean of the middle two).
+stats() {
+    sort -g | awk '{ v[NR] = $1 }
+        END {
+            if (NR == 0) { print "nan nan nan 0"; exit }
+            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.3f %.3f %.3f %d\n", m, v[1], v[NR], NR
+        }'
+}
+
+# field LINE KEY: the value of KEY=value in LINE.
+field() {
+    echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+# ratio A B: A/B with two decimals ("n/a" when B is 0 or not a number).
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'
+}
+
+# le A B: "met" when A <= B, else "not met".
+le() {
+    awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 <= b + 0) ? "met" : "not met" }'
+}
+
+# fmt_ms MEDIAN MIN MAX: "123.4 ms [120.1-130.0]"
+fmt_ms() {
+    awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.1f ms [%.1f-%.1f]\n", m, lo, hi }'
+}
+
+rows="$out/rows.tsv"
+: >"$rows"
+# row FIGURE OURS REFERENCE RATIO TARGET MET: one line of the table (tab-separated).
+row() {
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" >>"$rows"
+}
+notes="$out/notes.txt"
+: >"$notes"
+note() {
+    echo "$*" >>"$notes"
+}
+json_extra="$out/extra.json"
+: >"$json_extra"
+
+# ---- 1-3: the VM -----------------------------------------------------------------------------
+
+echo "bench: VM run 1/2: boot kernel A, stage kernel B $runs+1 times with each tool, then shutdown -r now via kexec" >&2
+guest="$out/guest"
+rm -rf "$guest"
+mkdir -p "$guest"
+install -m 0755 "$here/guest-driver.sh" "$guest/driver"
+install -m 0755 "$probe" "$guest/probe"
+echo "RUNS=$runs" >"$guest/params"
+vm_start=$(date +%s)
+sh "$top/tests/vm/run-vm.sh" "$vmdir" bench-kexec --bench "$guest" --timeout 540 2>"$out/vm-kexec.err" ||
+    die "the VM run failed: $(tail -n 3 "$out/vm-kexec.err")"
+echo "bench: VM run 2/2: the same machine running kernel B, kexec off: shutdown -r now via the firmware" >&2
+sh "$top/tests/vm/run-vm.sh" "$vmdir" bench-firmware --kexec off --firmware-reboots --start b \
+    --timeout 240 2>"$out/vm-firmware.err" ||
+    die "the firmware VM run failed: $(tail -n 3 "$out/vm-firmware.err")"
+vm_secs=$(($(date +%s) - vm_start))
+kx="$vmdir/runs/bench-kexec/serial.log"
+fw="$vmdir/runs/bench-firmware/serial.log"
+# shellcheck source=/dev/null
+. "$vmdir/base/vm.env"
+
+grep -q "BENCH: done" "$kx" || die "the guest driver did not finish; see $kx"
+if grep "BENCH: .*error=" "$kx" >&2; then
+    die "some staging runs failed (above); see $kx"
+fi
+
+# vm KIND KEY: "median min max n" of KEY over runs 1..RUNS of KIND (run 0 is the warm-up).
+vm() {
+    awk -v k="$1" '$2 == "BENCH:" && $3 == k && $4 != "0"' "$kx" | while IFS= read -r l; do
+        field "$l" "$2"
+    done | stats
+}
+# shellcheck disable=SC2046
+set -- $(vm ours wall_ms)
+ours_t=$1 ours_lo=$2 ours_hi=$3 n_ours=$4
+# shellcheck disable=SC2046
+set -- $(vm kexec-s wall_ms)
+ks_t=$1 ks_lo=$2 ks_hi=$3
+# shellcheck disable=SC2046
+set -- $(vm kexec-l wall_ms)
+kl_t=$1 kl_lo=$2 kl_hi=$3
+# shellcheck disable=SC2046
+set -- $(vm bare wall_ms)
+bare_t=$1 bare_lo=$2 bare_hi=$3
+# shellcheck disable=SC2046
+set -- $(vm rc wall_ms)
+rc_t=$1 rc_lo=$2 rc_hi=$3
+# shellcheck disable=SC2046
+set -- $(vm dry wall_ms)
+dry_t=$1 dry_lo=$2 dry_hi=$3
+# shellcheck disable=SC2046
+set -- $(vm ours maxrss_kb)
+ours_rss=$1 ours_rss_hi=$3
+# shellcheck disable=SC2046
+set -- $(vm kexec-s maxrss_kb)
+ks_rss=$1 ks_rss_hi=$3
+# shellcheck disable=SC2046
+set -- $(vm kexec-l maxrss_kb)
+kl_rss=$1
+[ "$n_ours" -ge 1 ] || die "no staging measurements in $kx"
+
+files=$(sed -n 's/.*BENCH: files //p' "$kx" | head -n 1)
+row "1. staging B, wall (VM, n=$n_ours)" "$(fmt_ms "$ours_t" "$ours_lo" "$ours_hi")" \
+    "kexec -s -l $(fmt_ms "$ks_t" "$ks_lo" "$ks_hi")" "$(ratio "$ours_t" "$ks_t")x" "<= 1.0x" \
+    "$(le "$(ratio "$ours_t" "$ks_t")" 1.0)"
+row "1. staging B, peak RSS" "${ours_rss%.*} KiB" "kexec -s -l ${ks_rss%.*} KiB" \
+    "$(ratio "$ours_rss" "$ks_rss")x" "<= 1.2x" "$(le "$(ratio "$ours_rss" "$ks_rss")" 1.2)"
+row "1. staging B vs kexec -l (kexec_load)" "$(fmt_ms "$ours_t" "$ours_lo" "$ours_hi")" \
+    "kexec -l $(fmt_ms "$kl_t" "$kl_lo" "$kl_hi"), ${kl_rss%.*} KiB" \
+    "$(ratio "$ours_t" "$kl_t")x" "-" "info"
+
+# 2. The hook: rc/kexec stop at runlevel 6, minus the load itself (one bare kexec_file_load).
+hook=$(awk -v a="$rc_t" -v b="$bare_t" 'BEGIN { printf "%.1f", a - b }')
+row "2. hook overhead (rc stop - bare load)" "$hook ms" \
+    "rc stop $(fmt_ms "$rc_t" "$rc_lo" "$rc_hi"), bare load $(fmt_ms "$bare_t" "$bare_lo" "$bare_hi")" \
+    "-" "< 250 ms" "$(awk -v h="$hook" 'BEGIN { print (h < 250) ? "met" : "not met" }')"
+note "staging: the same files for every tool: $files"
+note "hook, split: load --dry-run (config, boot loader, preflight, process start) $(fmt_ms "$dry_t" "$dry_lo" "$dry_hi");" \
+    "load minus bare syscall $(awk -v a="$ours_t" -v b="$bare_t" 'BEGIN { printf "%.1f", a - b }') ms;" \
+    "rc script around the binary $(awk -v a="$rc_t" -v b="$ours_t" 'BEGIN { printf "%.1f", a - b }') ms"
+
+# 3. Downtime: `shutdown -r now` to the second boot's READY, from the host's stamps.
+# ms LOG TEXT [NTH]: the stamp of the NTH (default 1st) line containing TEXT.
+ms() {
+    awk -v t="$2" -v n="${3:-1}" 'index($0, t) { if (++seen == n) { print $1; exit } }' "$1"
+}
+downtime() {
+    a=$(ms "$1" "VMTEST: action shutdown -r now")
+    b=$(ms "$1" "VMTEST: READY" 2)
+    [ -n "$a" ] && [ -n "$b" ] || return 1
+    awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f\n", (b - a) / 1000 }'
+}
+kx_down=$(downtime "$kx") || die "the kexec run never reached its second boot; see $kx"
+fw_down=$(downtime "$fw") || die "the firmware run never reached its second boot; see $fw"
+uname2=$(awk '/VMTEST: boot 2/ { b = 1 } b && /VMTEST: uname/ { print $NF; exit }' "$kx")
+[ "$uname2" = "$KERNEL_B" ] || die "the kexec run came back in $uname2, not kernel B ($KERNEL_B)"
+grep -q "Starting new kernel" "$kx" || die "the kexec run did not reboot through kexec; see $kx"
+grep -q "Restarting system" "$fw" || die "the firmware run did not reboot through the firmware; see $fw"
+row "3. reboot downtime (shutdown -r to READY)" "kexec $kx_down s" "firmware $fw_down s" \
+    "$(ratio "$kx_down" "$fw_down")x" "-" "info"
+note "downtime: QEMU's firmware (SeaBIOS, no devices to train) takes about a second; a real server" \
+    "spends minutes in POST, so the VM ratio is a lower bound of the gain."
+
+# ---- 4: plan at scale (host) -----------------------------------------------------------------
+
+echo "bench: plan on synthetic roots (10, 200, 2000 entries; grub, grub2, BLS)" >&2
+roots="$out/roots"
+mkdir -p "$roots"
+for kind in grub grub2 bls; do
+    line="$kind:"
+    for n in 10 200 2000; do
+        r="$roots/$kind-$n"
+        want=$(sh "$here/genroot.sh" "$r" "$kind" "$n")
+        got=$("$bin" --root "$r" plan 2>&1 | sed -n 's/^would stage //p')
+        [ "$got" = "$want" ] || die "plan on $r chose ${got:-nothing}, expected $want"
+        "$probe" run -- "$bin" --root "$r" plan >/dev/null
+        : >"$out/plan-times"
+        i=0
+        while [ "$i" -lt "$plan_runs" ]; do
+            l=$("$probe" run -- "$bin" --root "$r" plan)
+            [ "$(field "$l" status)" = 0 ] || die "plan on $r: $l"
+            field "$l" wall_ms >>"$out/plan-times"
+            i=$((i + 1))
+        done
+        # shellcheck disable=SC2046
+        set -- $(stats <"$out/plan-times")
+        eval "plan_${kind}_$n=$1"
+        line="$line $n: $(fmt_ms "$1" "$2" "$3")"
+        printf '{"figure": "plan", "bootloader": "%s", "entries": %s, "median_ms": %s, "min_ms": %s, "max_ms": %s, "runs": %s},\n' \
+            "$kind" "$n" "$1" "$2" "$3" "$4" >>"$json_extra"
+    done
+    note "plan growth, $line"
+done
+for kind in grub grub2 bls; do
+    eval "t10=\$plan_${kind}_10 t200=\$plan_${kind}_200 t2000=\$plan_${kind}_2000"
+    case $kind in
+    grub) what="grub.conf" ;;
+    grub2) what="grub2 grub.cfg" ;;
+    bls) what="BLS entries" ;;
+    esac
+    # shellcheck disable=SC2154
+    row "4. plan, 200 kernels + $what" "$t200 ms" "10: $t10 ms, 2000: $t2000 ms" \
+        "x$(ratio "$t200" "$t10") (10->200), x$(ratio "$t2000" "$t10") (10->2000)" "< 50 ms" \
+        "$(awk -v a="$t200" 'BEGIN { print (a < 50) ? "met" : "not met" }')"
+done
+
+# ---- 5: size and start-up (host) -------------------------------------------------------------
+
+echo "bench: binary size and start-up of --version" >&2
+kexec_real=$(readlink -f "$kexec_tools")
+size_ours=$(wc -c <"$bin" | tr -d ' ')
+size_kexec=$(wc -c <"$kexec_real" | tr -d ' ')
+libs_kexec=$(ldd "$kexec_real" 2>/dev/null | awk '$3 ~ /^\// { print $3 }' | xargs -r readlink -f |
+    xargs -r wc -c | awk 'END { print $1 + 0 }')
+row "5. binary size" "$((size_ours / 1024)) KiB" "kexec $((size_kexec / 1024)) KiB (+$((libs_kexec / 1024)) KiB of its libraries)" \
+    "$(ratio "$size_ours" "$size_kexec")x" "-" "info"
+: >"$out/start-ours"
+: >"$out/start-kexec"
+"$probe" run -- "$bin" --version >/dev/null
+"$probe" run -- "$kexec_tools" --version >/dev/null
+i=0
+while [ "$i" -lt 30 ]; do
+    field "$("$probe" run -- "$bin" --version)" wall_ms >>"$out/start-ours"
+    field "$("$probe" run -- "$kexec_tools" --version)" wall_ms >>"$out/start-kexec"
+    i=$((i + 1))
+done
+# shellcheck disable=SC2046
+set -- $(stats <"$out/start-ours")
+so=$1 so_lo=$2 so_hi=$3
+# shellcheck disable=SC2046
+set -- $(stats <"$out/start-kexec")
+sk=$1 sk_lo=$2 sk_hi=$3
+row "5. start-up, --version (n=30)" "$(fmt_ms "$so" "$so_lo" "$so_hi")" \
+    "kexec $(fmt_ms "$sk" "$sk_lo" "$sk_hi")" "$(ratio "$so" "$sk")x" "-" "info"
+
+# ---- the table and the JSON ------------------------------------------------------------------
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+machine="$(uname -sr), $(nproc) cores, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); VM: QEMU TCG (no KVM), 1 vCPU, 768 MiB"
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+total=$(($(date +%s) - started))
+
+{
+    echo "kexec-reboot benchmark, $when"
+    echo "machine: $machine"
+    echo "kernels: A $KERNEL_A (running in the VM), B $KERNEL_B (staged)"
+    echo "kexec-tools: $(find "$vmdir/debs" -name "kexec-tools_*.deb" | sed 's/.*kexec-tools_\([^_]*\)_.*/\1/; s/%3a/:/') in the VM, $("$kexec_tools" --version 2>&1 | head -n 1) on the host"
+    echo "each figure: median [min-max]; every ratio compares figures from this one run"
+    echo
+    awk -F '\t' 'BEGIN { printf "%-42s | %-32s | %-52s | %-24s | %-8s | %s\n", "figure", "ours", "reference", "ratio", "target", "met"
+                         printf "%s\n", "-------------------------------------------+----------------------------------+------------------------------------------------------+--------------------------+----------+--------" }
+                 { printf "%-42s | %-32s | %-52s | %-24s | %-8s | %s\n", $1, $2, $3, $4, $5, $6 }' "$rows"
+    echo
+    sed 's/^/- /' "$notes"
+    echo "- the run took ${total} s (VM part ${vm_secs} s)"
+} | tee "$out/table.txt"
+
+# JSON: strings escaped for backslashes and quotes (none are expected).
+jstr() {
+    printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+}
+{
+    echo "{"
+    echo "  \"date\": $(jstr "$when"),"
+    echo "  \"machine\": $(jstr "$machine"),"
+    echo "  \"kernel_a\": $(jstr "$KERNEL_A"),"
+    echo "  \"kernel_b\": $(jstr "$KERNEL_B"),"
+    echo "  \"runs\": $runs,"
+    echo "  \"rows\": ["
+    awk -F '\t' '{ printf "%s", (NR > 1 ? ",\n" : "") }
+                 { gsub(/\\/, "\\\\"); gsub(/"/, "\\\"")
+                   printf "    {\"figure\": \"%s\", \"ours\": \"%s\", \"reference\": \"%s\", \"ratio\": \"%s\", \"target\": \"%s\", \"met\": \"%s\"}", $1, $2, $3, $4, $5, $6 }
+                 END { print "" }' "$rows"
+    echo "  ],"
+    echo "  \"staging_ms\": {\"ours\": $ours_t, \"kexec_s_l\": $ks_t, \"kexec_l\": $kl_t, \"bare_kexec_file_load\": $bare_t, \"rc_stop\": $rc_t, \"load_dry_run\": $dry_t},"
+    echo "  \"staging_peak_rss_kib\": {\"ours\": $ours_rss, \"ours_max\": $ours_rss_hi, \"kexec_s_l\": $ks_rss, \"kexec_s_l_max\": $ks_rss_hi, \"kexec_l\": $kl_rss},"
+    echo "  \"hook_overhead_ms\": $hook,"
+    echo "  \"downtime_s\": {\"kexec\": $kx_down, \"firmware\": $fw_down},"
+    echo "  \"plan\": ["
+    sed '$ s/,$//' "$json_extra" | sed 's/^/    /'
+    echo "  ],"
+    echo "  \"size_bytes\": {\"ours\": $size_ours, \"kexec\": $size_kexec, \"kexec_libraries\": $libs_kexec},"
+    echo "  \"startup_ms\": {\"ours\": $so, \"kexec\": $sk},"
+    echo "  \"notes\": ["
+    awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "%s    \"%s\"", (NR > 1 ? ",\n" : ""), $0 } END { print "" }' "$notes"
+    echo "  ],"
+    echo "  \"seconds\": $total"
+    echo "}"
+} >"$results"
+echo "bench: results in ${results#"$top"/} and ${out#"$top"/}/table.txt" >&2
