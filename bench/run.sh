@@ -247,8 +247,9 @@ note "downtime, where it went (medians): kexec: $(phases "$kx" "Starting new ker
     "Under TCG the kexec path pays for staging in rc 6 and for purgatory (copying the staged" \
     "segments into place, checking their SHA-256) on an emulated CPU; on hardware both take" \
     "well under a second."
-note "downtime: QEMU's firmware (SeaBIOS, no devices to train) takes about a second; a real server" \
-    "spends minutes in POST, so the VM ratio is a lower bound of the gain."
+note "downtime: QEMU's firmware (SeaBIOS, nothing to train or test) takes about a second; a real" \
+    "server spends minutes in POST, which the kexec path skips, so the VM ratio is the worst case" \
+    "for kexec: on a server the kexec path saves the POST minutes less the few seconds above."
 
 # ---- 4: plan at scale (host) -----------------------------------------------------------------
 
