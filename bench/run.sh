@@ -46,6 +46,7 @@ if ! command -v kexec >/dev/null 2>&1 && [ ! -x /sbin/kexec ]; then
 fi
 kexec_tools=$(command -v kexec 2>/dev/null || echo /sbin/kexec)
 started=$(date +%s)
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 
 # The measuring tool, for the host and the guest (same glibc: Debian 12 on both).
 echo "bench: building bench-probe" >&2
@@ -172,25 +173,52 @@ set -- $(vm kexec-l maxrss_kb)
 kl_rss=$1
 [ "$n_ours" -ge 1 ] || die "no staging measurements in $kx"
 
+# pair A B OP: "median min max n" over the rounds of A's wall time OP (ratio or diff) B's in the
+# same round. The host's load drifts during a run; a round's kinds ran seconds apart, so paired
+# figures are steadier than a ratio or difference of two medians.
+pair() {
+    awk -v a="$1" -v b="$2" -v op="$3" '$2 == "BENCH:" && $4 != "0" && ($3 == a || $3 == b) {
+            for (i = 5; i <= NF; i++) if ($i ~ /^wall_ms=/) { v = substr($i, 9) }
+            if ($3 == a) x[$4] = v; else y[$4] = v
+        }
+        END { for (r in x) if (r in y) print (op == "ratio") ? x[r] / y[r] : x[r] - y[r] }' "$kx" | stats
+}
+# shellcheck disable=SC2046
+set -- $(pair ours kexec-s ratio)
+r_ks=$(awk -v m="$1" 'BEGIN { printf "%.2f", m }') r_ks_lo=$2 r_ks_hi=$3
+# shellcheck disable=SC2046
+set -- $(pair ours kexec-l ratio)
+r_kl=$(awk -v m="$1" 'BEGIN { printf "%.2f", m }')
+# shellcheck disable=SC2046
+set -- $(pair rc bare diff)
+hook=$(awk -v m="$1" 'BEGIN { printf "%.1f", m }') hook_lo=$2 hook_hi=$3
+# shellcheck disable=SC2046
+set -- $(pair ours bare diff)
+ours_bare=$1
+# shellcheck disable=SC2046
+set -- $(pair rc ours diff)
+rc_ours=$1
+
 files=$(sed -n 's/.*BENCH: files //p' "$kx" | head -n 1)
 row "1. staging B, wall (VM, n=$n_ours)" "$(fmt_ms "$ours_t" "$ours_lo" "$ours_hi")" \
-    "kexec -s -l $(fmt_ms "$ks_t" "$ks_lo" "$ks_hi")" "$(ratio "$ours_t" "$ks_t")x" "<= 1.0x" \
-    "$(le "$(ratio "$ours_t" "$ks_t")" 1.0)"
+    "kexec -s -l $(fmt_ms "$ks_t" "$ks_lo" "$ks_hi")" \
+    "$(awk -v m="$r_ks" -v lo="$r_ks_lo" -v hi="$r_ks_hi" 'BEGIN { printf "%.2fx [%.2f-%.2f]", m, lo, hi }')" \
+    "<= 1.0x" "$(le "$r_ks" 1.0)"
 row "1. staging B, peak RSS" "${ours_rss%.*} KiB" "kexec -s -l ${ks_rss%.*} KiB" \
     "$(ratio "$ours_rss" "$ks_rss")x" "<= 1.2x" "$(le "$(ratio "$ours_rss" "$ks_rss")" 1.2)"
 row "1. staging B vs kexec -l (kexec_load)" "$(fmt_ms "$ours_t" "$ours_lo" "$ours_hi")" \
     "kexec -l $(fmt_ms "$kl_t" "$kl_lo" "$kl_hi"), ${kl_rss%.*} KiB" \
-    "$(ratio "$ours_t" "$kl_t")x" "-" "info"
+    "${r_kl}x" "-" "info"
 
 # 2. The hook: rc/kexec stop at runlevel 6, minus the load itself (one bare kexec_file_load).
-hook=$(awk -v a="$rc_t" -v b="$bare_t" 'BEGIN { printf "%.1f", a - b }')
-row "2. hook overhead (rc stop - bare load)" "$hook ms" \
+row "2. hook overhead (rc stop - bare load)" "$(fmt_ms "$hook" "$hook_lo" "$hook_hi")" \
     "rc stop $(fmt_ms "$rc_t" "$rc_lo" "$rc_hi"), bare load $(fmt_ms "$bare_t" "$bare_lo" "$bare_hi")" \
     "-" "< 250 ms" "$(awk -v h="$hook" 'BEGIN { print (h < 250) ? "met" : "not met" }')"
 note "staging: the same files for every tool: $files"
 note "hook, split: load --dry-run (config, boot loader, preflight, process start) $(fmt_ms "$dry_t" "$dry_lo" "$dry_hi");" \
-    "load minus bare syscall $(awk -v a="$ours_t" -v b="$bare_t" 'BEGIN { printf "%.1f", a - b }') ms;" \
-    "rc script around the binary $(awk -v a="$rc_t" -v b="$ours_t" 'BEGIN { printf "%.1f", a - b }') ms"
+    "load minus bare syscall $(awk -v a="$ours_bare" 'BEGIN { printf "%.1f", a }') ms;" \
+    "rc script around the binary $(awk -v a="$rc_ours" 'BEGIN { printf "%.1f", a }') ms (paired medians)"
+note "ratios and differences of wall times are medians over the rounds of the ratio or difference within each round (the kinds of a round ran seconds apart; the host's load drifts)"
 
 # 3. Downtime: `shutdown -r now` to the second boot's READY, from the host's stamps.
 # ms LOG TEXT [NTH]: the stamp of the NTH (default 1st) line containing TEXT.
@@ -352,6 +380,7 @@ total=$(($(date +%s) - started))
     echo "machine: $machine"
     echo "kernels: A $KERNEL_A (running in the VM), B $KERNEL_B (staged)"
     echo "kexec-tools: $(find "$vmdir/debs" -name "kexec-tools_*.deb" | sed 's/.*kexec-tools_\([^_]*\)_.*/\1/; s/%3a/:/') in the VM, $("$kexec_tools" --version 2>&1 | head -n 1) on the host"
+    echo "host load average (1 min): $load_before at the start, $(cut -d' ' -f1 /proc/loadavg) at the end (other work on the host makes the VM figures noisier)"
     echo "each figure: median [min-max]; every ratio compares figures from this one run"
     echo
     awk -F '\t' 'BEGIN { printf "%-42s | %-32s | %-52s | %-24s | %-8s | %s\n", "figure", "ours", "reference", "ratio", "target", "met"
@@ -381,7 +410,8 @@ jstr() {
     echo "  ],"
     echo "  \"staging_ms\": {\"ours\": $ours_t, \"kexec_s_l\": $ks_t, \"kexec_l\": $kl_t, \"bare_kexec_file_load\": $bare_t, \"rc_stop\": $rc_t, \"load_dry_run\": $dry_t},"
     echo "  \"staging_peak_rss_kib\": {\"ours\": $ours_rss, \"ours_max\": $ours_rss_hi, \"kexec_s_l\": $ks_rss, \"kexec_s_l_max\": $ks_rss_hi, \"kexec_l\": $kl_rss},"
-    echo "  \"hook_overhead_ms\": $hook,"
+    echo "  \"staging_ratio_ours_to_kexec_s_l\": {\"median\": $r_ks, \"min\": $r_ks_lo, \"max\": $r_ks_hi},"
+    echo "  \"hook_overhead_ms\": {\"median\": $hook, \"min\": $hook_lo, \"max\": $hook_hi},"
     echo "  \"downtime_s\": {\"kexec\": $kx_down, \"kexec_min\": $kx_down_lo, \"kexec_max\": $kx_down_hi, \"firmware\": $fw_down, \"firmware_min\": $fw_down_lo, \"firmware_max\": $fw_down_hi, \"reboots\": $reboots},"
     echo "  \"plan\": ["
     sed '$ s/,$//' "$json_extra" | sed 's/^/    /'
