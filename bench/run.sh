@@ -4,7 +4,7 @@
 #   1. staging kernel B in the VM: `kexec-reboot load` vs `kexec -s -l` (and `kexec -l`),
 #      wall time and peak RSS, median of RUNS after a warm-up, with the spread
 #   2. hook overhead: the whole `rc/kexec stop` at runlevel 6 minus the bare kexec_file_load
-#   3. reboot downtime: `shutdown -r now` to the second boot's READY, kexec vs firmware path
+#   3. reboot downtime: each `shutdown -r now` to the next boot's READY, kexec vs firmware path
 #   4. `plan` on synthetic roots of 10, 200 and 2000 kernels and entries (grub, grub2, BLS)
 #   5. binary size and start-up time of `--version`, ours vs kexec-tools
 # Times are only ever compared within this run (these machines are noisy); no test asserts them.
@@ -13,8 +13,8 @@
 # down, so its cost must be known. bench/README.md says how to read the output.
 # Usage: bench/run.sh [OUTDIR]   (default target/bench; the VM cache is target/vm)
 # Environment: BENCH_RUNS (default 10), BENCH_REBOOTS (reboots per path, default 3),
-# BENCH_PLAN_RUNS (default 20), BENCH_RESULTS (the JSON
-# file, default bench/results.json), KEXEC_VM_RPM (as in tests/vm/run-vm.sh).
+# BENCH_PLAN_RUNS (default 20), BENCH_RESULTS (the JSON file, default bench/results.json),
+# KEXEC_VM_RPM (as in tests/vm/run-vm.sh).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -220,7 +220,7 @@ note "hook, split: load --dry-run (config, boot loader, preflight, process start
     "rc script around the binary $(awk -v a="$rc_ours" 'BEGIN { printf "%.1f", a }') ms (paired medians)"
 note "ratios and differences of wall times are medians over the rounds of the ratio or difference within each round (the kinds of a round ran seconds apart; the host's load drifts)"
 
-# 3. Downtime: `shutdown -r now` to the second boot's READY, from the host's stamps.
+# 3. Downtime: each `shutdown -r now` to the next boot's READY, from the host's stamps.
 # ms LOG TEXT [NTH]: the stamp of the NTH (default 1st) line containing TEXT.
 ms() {
     awk -v t="$2" -v n="${3:-1}" 'index($0, t) { if (++seen == n) { print $1; exit } }' "$1"
