@@ -272,9 +272,10 @@ phases() {
     done | tr '\n' ' ' | awk '{ printf "rc 6 + halt %.1f s, reset or kexec to the first kernel line %.1f s, boot to READY %.1f s\n", $1, $2, $3 }'
 }
 note "downtime, where it went (medians): kexec: $(phases "$kx" "Starting new kernel"); firmware: $(phases "$fw" "Restarting system")." \
-    "Under TCG the kexec path pays for staging in rc 6 and for purgatory (copying the staged" \
-    "segments into place, checking their SHA-256) on an emulated CPU; on hardware both take" \
-    "well under a second."
+    "The kexec path pays for staging in rc 6. Before the new kernel's clock starts (kexec: purgatory" \
+    "copies and checks the image, then the decompressor; firmware: SeaBIOS, then the decompressor)" \
+    "TCG took from 1 s to over 20 s on either path in runs on this host; on hardware these take" \
+    "well under a second, POST aside."
 note "downtime: QEMU's firmware (SeaBIOS, nothing to train or test) takes about a second; a real" \
     "server spends minutes in POST, which the kexec path skips, so the VM ratio is the worst case" \
     "for kexec: on a server the kexec path saves the POST minutes less the few seconds above."
