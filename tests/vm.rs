@@ -721,3 +721,93 @@ fn scenario_9_unconfirmed_kexec_boot_turns_kexec_reboots_off() {
     );
     r.assert_fsck_clean();
 }
+
+// ---- GRUB 2 + BLS entries, grubenv variables and a split initrd ----------------------------
+
+impl Run {
+    /// What tests/vm/bls-boot.sh wrote about this run's BLS /boot (`--bootloader bls`).
+    fn bls(&self) -> HashMap<String, String> {
+        let path = self.dir.join("bls.env");
+        fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: reading {}: {e}", self.name, path.display()))
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The BLS scenario's common outcome: B staged from its BLS entry (picked by grubenv's
+    /// saved_entry, not the first entry) with `method`, B up with grubenv's kernelopts + the
+    /// entry's marker, and B's initrd found both parts, in order.
+    fn assert_bls_boot_into_b(&self, method: &str) {
+        let bls = self.bls();
+        let b = self.kernel_b().to_string();
+        self.assert_staged(&b, method);
+        let staged = self.must_find(&format!("staged {b} ("));
+        for words in [bls["BLS_ENTRY_B"].as_str(), "saved_entry="] {
+            self.check(
+                self.lines[staged].text.contains(words),
+                &format!(
+                    "the staged line does not name {words:?}: {:?}",
+                    self.lines[staged].text
+                ),
+            );
+        }
+        self.assert_kexec_into(&b, &bls["BLS_CMDLINE_B"]);
+        let kexec = self.must_find("Starting new kernel");
+        let parts = self.must_find_after(kexec, "initrd: split initrd, parts: early rest");
+        let modules = self.must_find_after(parts, &format!("initrd: kernel {b}, loading"));
+        let boot2 = self.must_find("VMTEST: boot 2");
+        self.check(
+            modules < boot2,
+            "B's initrd did not report both parts before boot 2",
+        );
+    }
+}
+
+/// RHEL 8 / Fedora shape: grub.cfg runs `blscfg`, grubenv holds saved_entry (B's entry, which is
+/// not the first: B's debug variant sorts before it), kernelopts and tuned_initrd, and B's entry
+/// reads `initrd $tuned_initrd /initramfs-B-rest.img` and `options $kernelopts ... vmtest_entry=B`.
+/// B boots only if both initrd parts are joined in order; kexec_file_load gets the joined image.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_10a_bls_kernelopts_split_initrd() {
+    let r = run("10a-bls", &["--bootloader", "bls"]);
+    r.assert_bls_boot_into_b("kexec_file_load");
+}
+
+/// The same with `kexec -l`: the joined initrd reaches kexec-tools as `/proc/self/fd/N`, with
+/// both parts' bytes (KEXEC_TOOLS is tests/vm/guest/kexec-args, which says what it was given).
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm"]
+fn scenario_10b_bls_split_initrd_kexec_tools() {
+    let r = run(
+        "10b-bls-kexec-tools",
+        &[
+            "--bootloader",
+            "bls",
+            "--set",
+            "KEXEC_METHOD=kexec-tools",
+            "--set",
+            "KEXEC_TOOLS=/usr/local/sbin/kexec-args",
+        ],
+    );
+    r.assert_bls_boot_into_b("kexec -l");
+    let bytes = &r.bls()["BLS_INITRD_BYTES_B"];
+    let i = r.must_find("kexec-args: initrd /proc/self/fd/");
+    r.check(
+        r.lines[i].text.ends_with(&format!(" {bytes} bytes")),
+        &format!(
+            "kexec -l was not given the joined initrd ({bytes} bytes): {:?}",
+            r.lines[i].text
+        ),
+    );
+    let args = r.must_find("kexec-args: -l ");
+    r.check(
+        r.lines[args].text.matches("--initrd=").count() == 1,
+        &format!(
+            "kexec -l got other than one --initrd: {:?}",
+            r.lines[args].text
+        ),
+    );
+}

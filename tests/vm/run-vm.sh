@@ -29,6 +29,9 @@
 #   --append TEXT        append TEXT to kernel A's command line (e.g. lockdown=integrity)
 #   --firmware-reboots   let a firmware reboot restart the VM (no -no-reboot)
 #   --start a|b          the kernel QEMU starts (default a; b for a firmware-path comparison)
+#   --bootloader grub|bls   /boot's boot loader config: GRUB legacy grub.conf (default), or
+#                        GRUB 2 + BLS entries + grubenv with B's initrd split in two
+#                        (tests/vm/bls-boot.sh; writes OUTDIR/runs/NAME/bls.env)
 #   --timeout SECONDS    QEMU's hard limit (default 300)
 #   --bench DIR          copy DIR to the guest's /etc/vmtest/bench; vmtest runs its `driver`
 #                        on boot 1 before the action (make bench: bench/guest-driver.sh)
@@ -66,6 +69,7 @@ thens=""
 cycles=1
 append=""
 bench=""
+bootloader=grub
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -83,6 +87,7 @@ while [ $# -gt 0 ]; do
     --timeout) limit=$2 && shift 2 ;;
     --start) start_kernel=$2 && shift 2 ;;
     --bench) bench=$2 && shift 2 ;;
+    --bootloader) bootloader=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
     esac
 done
@@ -161,6 +166,12 @@ if [ -n "$bench" ]; then
     [ -x "$bench/driver" ] || die "--bench $bench: no executable $bench/driver"
     cp -a "$bench" "$root/etc/vmtest/bench"
 fi
+
+case "$bootloader" in
+grub) ;;
+bls) sh "$here/bls-boot.sh" "$root" "$boot" "$KERNEL_A" "$KERNEL_B" "$run/bls.env" ;;
+*) die "unknown --bootloader $bootloader" ;;
+esac
 
 for b in $breakage; do
     case "$b" in
