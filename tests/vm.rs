@@ -543,16 +543,12 @@ fn scenario_8d_no_kexec_tools() {
 #[test]
 #[ignore = "needs QEMU and the RPM: make test-vm"]
 fn scenario_8e_var_readonly() {
-    let r = run("8e-var-readonly", &["--pre", "var-readonly"]);
-    r.must_find("VMTEST: var-readonly: touch: cannot touch");
-    r.assert_firmware_reboot();
-    let i = r.must_find("cannot record the staged boot for confirmation");
-    r.check(
-        r.lines[i].text.contains("Read-only file system")
-            && r.lines[i].text.contains("nothing staged"),
-        &format!("the reason does not say why: {:?}", r.lines[i].text),
+    var_unwritable(
+        "8e-var-readonly",
+        "var-readonly",
+        "VMTEST: var-readonly: touch: cannot touch",
+        "Read-only file system",
     );
-    r.assert_fsck_clean();
 }
 
 /// The filesystem holding /var full (for root too): nothing staged, the reason on the console
@@ -560,13 +556,23 @@ fn scenario_8e_var_readonly() {
 #[test]
 #[ignore = "needs QEMU and the RPM: make test-vm"]
 fn scenario_8f_var_full() {
-    let r = run("8f-var-full", &["--pre", "var-full"]);
-    r.must_find("No space left on device");
+    var_unwritable(
+        "8f-var-full",
+        "var-full",
+        "No space left on device",
+        "No space left on device",
+    );
+}
+
+/// /var cannot record the staged boot (`pre` makes it so, `setup` shows it worked): nothing is
+/// staged, and the console's reason says `why`.
+fn var_unwritable(name: &str, pre: &str, setup: &str, why: &str) {
+    let r = run(name, &["--pre", pre]);
+    r.must_find(setup);
     r.assert_firmware_reboot();
     let i = r.must_find("cannot record the staged boot for confirmation");
     r.check(
-        r.lines[i].text.contains("No space left on device")
-            && r.lines[i].text.contains("nothing staged"),
+        r.lines[i].text.contains(why) && r.lines[i].text.contains("nothing staged"),
         &format!("the reason does not say why: {:?}", r.lines[i].text),
     );
     r.assert_fsck_clean();
