@@ -59,11 +59,6 @@ pub enum Outcome {
     Unconfirmed(Unconfirmed),
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(root: &SysRoot, sys_path: &str) -> Option<T> {
-    let text = root.read_to_string(sys_path).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
 /// Records a staged load as waiting for its boot.
 pub fn record_pending(root: &SysRoot, staged: &Staged) -> Result<()> {
     let text = serde_json::to_string_pretty(staged).context("encoding the pending record")?;
@@ -77,7 +72,7 @@ pub fn clear_pending(root: &SysRoot) -> Result<()> {
 
 /// The unconfirmed boot on record, if any.
 pub fn read_unconfirmed(root: &SysRoot) -> Option<Unconfirmed> {
-    read_json(root, UNCONFIRMED)
+    state::read_json(root, UNCONFIRMED)
 }
 
 /// Forgets an unconfirmed boot (`status --clear`).
@@ -87,7 +82,7 @@ pub fn clear_unconfirmed(root: &SysRoot) -> Result<()> {
 
 /// Checks the waiting load, if it is from an earlier boot, against what is running.
 pub fn confirm(root: &SysRoot) -> Result<Outcome> {
-    let Some(staged) = read_json::<Staged>(root, PENDING) else {
+    let Some(staged) = state::read_json::<Staged>(root, PENDING) else {
         return Ok(Outcome::Nothing);
     };
     if staged.boot_id == state::boot_id(root) {

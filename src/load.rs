@@ -265,13 +265,8 @@ fn load_kexec_tools(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<
 
 /// Why `kexec_file_load` would refuse the plan's kernel, read from its header.
 pub fn file_load_problem(root: &SysRoot, plan: &Plan) -> Option<String> {
-    let host = root.host_path(&plan.kernel).ok()?;
-    let mut head = Vec::new();
-    File::open(host)
-        .ok()?
-        .take(64 * 1024)
-        .read_to_end(&mut head)
-        .ok()?;
+    let head =
+        crate::preflight::read_head(root, &plan.kernel, crate::preflight::HEADER_BYTES).ok()?;
     crate::kernel_image::parse_header(&head, None)
         .ok()?
         .file_load_problem()

@@ -223,10 +223,8 @@ fn grubenv_of(menu: &BootMenu) -> String {
 /// An entry for a kernel named by path in the config.
 fn path_entry(root: &SysRoot, path: &str) -> BootEntry {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let version = name
-        .strip_prefix("vmlinuz-")
-        .map(str::to_string)
-        .or_else(|| preflight::header_version(root, path));
+    let version =
+        bootloader::version_from_kernel(path).or_else(|| preflight::header_version(root, path));
     BootEntry {
         title: name.to_string(),
         id: None,

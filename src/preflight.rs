@@ -16,7 +16,7 @@ use crate::root::SysRoot;
 use crate::trust;
 
 /// How much of a kernel file the header checks read.
-const HEADER_BYTES: u64 = 64 * 1024;
+pub const HEADER_BYTES: u64 = 64 * 1024;
 
 /// One preflight check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,7 +46,7 @@ fn fail(name: &str, detail: impl Into<String>) -> Check {
 }
 
 /// The first bytes of a file under the root.
-fn read_head(root: &SysRoot, path: &str, limit: u64) -> std::io::Result<Vec<u8>> {
+pub fn read_head(root: &SysRoot, path: &str, limit: u64) -> std::io::Result<Vec<u8>> {
     let host = root
         .host_path(path)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
@@ -63,16 +63,13 @@ pub fn header_version(root: &SysRoot, path: &str) -> Option<String> {
         .and_then(|s| s.split_whitespace().next().map(str::to_string))
 }
 
-/// A rescue image (`vmlinuz-0-rescue-<machine-id>`).
-fn is_rescue(version: &str) -> bool {
-    version.starts_with("0-rescue-") || version.contains("-rescue-")
-}
-
 /// Runs every check on `plan`.
 pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut cmdline_size = None;
     let mut header_version: Option<String> = None;
+    // A rescue image (`vmlinuz-0-rescue-<machine-id>`) is named for the machine, not a version.
+    let rescue = crate::bootloader::is_rescue("", &plan.kernel, None);
 
     // The kernel image.
     let k = &plan.kernel;
@@ -112,7 +109,7 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
                     if let (Some(v), Some(vs)) = (&plan.version, &info.version_string) {
                         let header_v = vs.split_whitespace().next().unwrap_or("");
                         header_version = Some(header_v.to_string()).filter(|h| !h.is_empty());
-                        if is_rescue(v) {
+                        if rescue {
                             checks.push(pass(
                                 "kernel-version",
                                 format!("{k}: rescue image of {header_v}"),
@@ -174,7 +171,7 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
     if settings.require_modules {
         // A rescue image is named for the machine, not the kernel: its header tells the version.
         let version = match &plan.version {
-            Some(v) if is_rescue(v) => header_version.clone().or_else(|| plan.version.clone()),
+            Some(_) if rescue => header_version.clone().or_else(|| plan.version.clone()),
             v => v.clone(),
         };
         match &version {

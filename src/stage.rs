@@ -251,11 +251,5 @@ fn consume_next_entry(ctx: &Ctx, env: &str) -> Result<()> {
     let mode = std::fs::metadata(&path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o644);
-    let mut tmp = path.clone().into_os_string();
-    tmp.push(".kexec-reboot.tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, &out).with_context(|| format!("writing {env}.kexec-reboot.tmp"))?;
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("setting the mode of {env}.kexec-reboot.tmp"))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("replacing {env}"))
+    state::replace_file(&path, env, &out, mode)
 }

@@ -6,7 +6,8 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -49,25 +50,33 @@ pub fn read(root: &SysRoot) -> Option<Staged> {
     read_this_boot(root, STATE_FILE, |s: &Staged| &s.boot_id)
 }
 
-/// Writes `text` to `sys_path` atomically (a temporary file beside it, synced, then renamed),
-/// mode 0644, creating the directory if needed.
+/// Writes `text` to `sys_path` atomically, mode 0644, creating the directory if needed.
 pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
     let path = root.host_path(sys_path)?;
-    let tmp = root.host_path(&format!("{sys_path}.tmp"))?;
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).with_context(|| format!("creating the directory of {sys_path}"))?;
     }
+    replace_file(&path, sys_path, text.as_bytes(), 0o644)
+}
+
+/// Replaces the file at host path `path` (shown as `shown` in messages) with `bytes`: a
+/// temporary file beside it, given `mode` (whatever the umask), synced, then renamed over it.
+pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result<()> {
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
-        .mode(0o644)
+        .mode(mode)
         .open(&tmp)
-        .with_context(|| format!("writing {sys_path}.tmp"))?;
-    f.write_all(text.as_bytes())
+        .with_context(|| format!("writing {shown}.tmp"))?;
+    f.set_permissions(fs::Permissions::from_mode(mode))
+        .and_then(|_| f.write_all(bytes))
         .and_then(|_| f.sync_all())
-        .with_context(|| format!("writing {sys_path}.tmp"))?;
-    fs::rename(&tmp, &path).with_context(|| format!("renaming {sys_path}.tmp to {sys_path}"))
+        .with_context(|| format!("writing {shown}.tmp"))?;
+    fs::rename(&tmp, path).with_context(|| format!("renaming {shown}.tmp to {shown}"))
 }
 
 /// Removes `sys_path`; a missing file is fine.
@@ -79,14 +88,19 @@ pub fn remove(root: &SysRoot, sys_path: &str) -> Result<()> {
     }
 }
 
+/// A JSON record, if it is there and readable.
+pub fn read_json<T: for<'de> Deserialize<'de>>(root: &SysRoot, sys_path: &str) -> Option<T> {
+    let text = root.read_to_string(sys_path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// A JSON record of this boot (its `boot_id` field is this boot's), if any.
 fn read_this_boot<T: for<'de> Deserialize<'de>>(
     root: &SysRoot,
     sys_path: &str,
     id: impl Fn(&T) -> &str,
 ) -> Option<T> {
-    let text = root.read_to_string(sys_path).ok()?;
-    let v: T = serde_json::from_str(&text).ok()?;
+    let v: T = read_json(root, sys_path)?;
     (id(&v) == boot_id(root)).then_some(v)
 }
 

@@ -15,13 +15,13 @@ const STICKY: u32 = 0o1000;
 /// Why `sys_path` cannot be trusted, or `None` when it can. `what` names it in the message
 /// ("kernel", "initrd", "config file").
 pub fn distrust(root: &SysRoot, sys_path: &str, what: &str) -> Option<String> {
-    let owner = match std::fs::metadata(root.base()) {
-        Ok(md) if root.is_host() => {
-            let _ = md;
-            0
+    let owner = if root.is_host() {
+        0
+    } else {
+        match std::fs::metadata(root.base()) {
+            Ok(md) => md.uid(),
+            Err(e) => return Some(format!("{}: {e}", root.base().display())),
         }
-        Ok(md) => md.uid(),
-        Err(e) => return Some(format!("{}: {e}", root.base().display())),
     };
     let host = match root.host_path(sys_path) {
         Ok(h) => h,
