@@ -315,6 +315,16 @@ impl Run {
     }
 }
 
+impl Run {
+    /// B staged with `method`, and the kexec came back in B with B's grub.conf arguments plus
+    /// the KEXEC_APPEND marker.
+    fn assert_staged_and_back_in_b_with_marker(&self, method: &str) {
+        let b = self.kernel_b().to_string();
+        self.assert_staged(&b, method);
+        self.assert_kexec_into(&b, &format!("{} {MARKER}", self.grub_args("B")));
+    }
+}
+
 #[test]
 #[ignore = "needs QEMU and the RPM: make test-vm"]
 fn scenario_1_happy_path() {
@@ -322,10 +332,8 @@ fn scenario_1_happy_path() {
         "1-happy-path",
         &["--set", &format!("KEXEC_APPEND={MARKER}")],
     );
-    let b = r.kernel_b().to_string();
-    r.assert_staged(&b, "kexec_file_load");
     r.must_find("Shutting down system logger");
-    r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
+    r.assert_staged_and_back_in_b_with_marker("kexec_file_load");
 }
 
 #[test]
@@ -408,9 +416,7 @@ fn scenario_6_kexec_tools() {
             &format!("KEXEC_APPEND={MARKER}"),
         ],
     );
-    let b = r.kernel_b().to_string();
-    r.assert_staged(&b, "kexec -l");
-    r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
+    r.assert_staged_and_back_in_b_with_marker("kexec -l");
 }
 
 #[test]
@@ -485,9 +491,7 @@ fn scenario_8b_enosys_falls_back_to_kexec_tools() {
             &format!("KEXEC_APPEND={MARKER}"),
         ],
     );
-    let b = r.kernel_b().to_string();
-    r.assert_staged(&b, "kexec -l");
-    r.assert_kexec_into(&b, &format!("{} {MARKER}", r.grub_args("B")));
+    r.assert_staged_and_back_in_b_with_marker("kexec -l");
 }
 
 /// KEXEC_TOOLS is a program that never ends: killed at KEXEC_TIMEOUT, nothing staged, the
