@@ -22,6 +22,7 @@ SHELL_SCRIPTS += tests/bin/chkconfig tests/vm/*.sh tests/vm/standin-kexec \
 	tests/vm/guest/initrd-init tests/vm/guest/kexec-args tests/vm/guest/init.d/* \
 	tests/vm/initscripts/rc.d/rc tests/vm/initscripts/rc.d/init.d/*
 SHELL_SCRIPTS += tests/thirdparty/chkconfig.sh
+SHELL_SCRIPTS += tests/vm/oracle-init
 SHELL_SCRIPTS += bench/run.sh bench/genroot.sh bench/guest-driver.sh
 VM_DIR := target/vm
 
