@@ -26,7 +26,7 @@ SHELL_SCRIPTS += tests/vm/oracle-init
 SHELL_SCRIPTS += bench/run.sh bench/genroot.sh bench/guest-driver.sh
 VM_DIR := target/vm
 
-.PHONY: all build deps lint fmt test test-cargo test-portable test-vm vm-image demo bench clean portable srpm rpm mock rpm-sources
+.PHONY: all build deps lint fmt test test-cargo test-portable test-vm test-oracle vm-image demo bench clean portable srpm rpm mock rpm-sources
 
 all: build
 
@@ -47,7 +47,7 @@ lint: deps
 test-cargo: deps
 	$(CARGO) test
 
-test: lint test-cargo test-portable test-vm
+test: lint test-cargo test-portable test-vm test-oracle
 
 # The VM end-to-end test (tests/vm.rs): real kernels, sysvinit, kexec-tools and the RPM under
 # QEMU. Its scenarios are #[ignore]d in a plain `cargo test`; here they run, one VM at a time.
@@ -56,6 +56,12 @@ vm-image: deps
 
 test-vm: deps rpm vm-image
 	$(CARGO) test --test vm -- --ignored --test-threads=1
+
+# The boot loader oracle (tests/oracle.rs, tests/oracle/README.md): each case under
+# tests/oracle/cases boots through kexec and through the firmware and the real GRUB 0.97,
+# GRUB 2 or GRUB 2 EFI (OVMF); both must land on the same kernel and command line.
+test-oracle: deps rpm vm-image
+	$(CARGO) test --test oracle -- --ignored --nocapture
 
 # Boots kernel A, reboots via kexec into B, and tells the story (KEXEC_VM_INITSCRIPTS=DIR
 # runs it on another initscripts tree).

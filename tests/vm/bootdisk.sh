@@ -9,6 +9,7 @@
 # the firmware boots is GRUB's choice, not ours.
 #
 # Usage: bootdisk.sh KIND OUT.img BOOTDIR [ESPDIR]
+#        bootdisk.sh grub-legacy-tools   (prints the directory GRUB 0.97's package is unpacked in)
 #   grub-legacy  GRUB 0.97 (CentOS 5/6): MBR + stage1.5 embedded after it; partition 1 is /boot
 #                (ext3: Debian's 0.97 cannot read ext4), read as (hd0,0); BOOTDIR/grub/grub.conf
 #                is the menu (menu.lst -> ./grub.conf is added, as anaconda lays it out).
@@ -26,8 +27,8 @@
 set -eu
 
 kind=${1:?usage: bootdisk.sh KIND OUT.img BOOTDIR [ESPDIR]}
-out=${2:?usage: bootdisk.sh KIND OUT.img BOOTDIR [ESPDIR]}
-bootdir=${3:?usage: bootdisk.sh KIND OUT.img BOOTDIR [ESPDIR]}
+out=${2:-}
+bootdir=${3:-}
 espdir=${4:-}
 
 die() {
@@ -41,6 +42,25 @@ need() {
     done
 }
 
+# legacy_tools: GRUB 0.97's package unpacked in $cache (downloaded once).
+legacy_tools() {
+    need apt-get dpkg-deb
+    cache=${BOOTDISK_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/target/vm/grub-legacy}
+    if [ ! -x "$cache/usr/sbin/grub" ]; then
+        mkdir -p "$cache/deb"
+        (cd "$cache/deb" && apt-get download -q grub-legacy >&2) || die "apt-get download grub-legacy failed"
+        dpkg-deb -x "$cache/deb"/grub-legacy_*.deb "$cache" || die "unpacking grub-legacy"
+    fi
+}
+
+# `bootdisk.sh grub-legacy-tools`: prints where GRUB 0.97's own tools are (grub-set-default).
+if [ "$kind" = grub-legacy-tools ]; then
+    legacy_tools
+    echo "$cache"
+    exit 0
+fi
+
+{ [ -n "$out" ] && [ -n "$bootdir" ]; } || die "usage: bootdisk.sh KIND OUT.img BOOTDIR [ESPDIR]"
 tmp=$(mktemp -d "${out}.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -55,13 +75,8 @@ esp_mb=48
 
 case "$kind" in
 grub-legacy)
-    need mke2fs sfdisk apt-get dpkg-deb
-    cache=${BOOTDISK_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/target/vm/grub-legacy}
-    if [ ! -x "$cache/usr/sbin/grub" ]; then
-        mkdir -p "$cache/deb"
-        (cd "$cache/deb" && apt-get download -q grub-legacy >&2) || die "apt-get download grub-legacy failed"
-        dpkg-deb -x "$cache/deb"/grub-legacy_*.deb "$cache" || die "unpacking grub-legacy"
-    fi
+    need mke2fs sfdisk
+    legacy_tools
     lib="$cache/usr/lib/grub/x86_64-pc"
     [ -f "$lib/stage2" ] || die "$lib/stage2 missing in the grub-legacy package"
     [ -f "$bootdir/grub/grub.conf" ] || die "$bootdir/grub/grub.conf missing"
@@ -107,7 +122,7 @@ grub2-efi)
     lib=/usr/lib/grub/x86_64-efi
     [ -d "$lib" ] || die "$lib missing; install grub-efi-amd64-bin (tests/deps.sh)"
     [ -f "${espdir:-/nonexistent}/EFI/centos/grub.cfg" ] || die "ESPDIR/EFI/centos/grub.cfg missing"
-    mkdir -p "$espdir/EFI/BOOT" "$espdir/EFI/centos/x86_64-efi"
+    mkdir -p "$espdir/EFI/BOOT" "$espdir/EFI/centos/x86_64-efi" "$bootdir/efi"
     cp "$lib"/*.mod "$lib"/*.lst "$espdir/EFI/centos/x86_64-efi/"
     # The built-in config: /boot (label "boot") is the root device, as CentOS 7's grub.cfg
     # sets it with `search --fs-uuid`; the prefix (grub.cfg, grubenv) stays on the ESP.

@@ -148,7 +148,15 @@ case "$kind" in
 grub-legacy)
     mkdir -p "$run/boot/grub"
     fill "$case_dir/grub.conf" "$run/boot/grub/grub.conf"
-    [ ! -f "$case_dir/default" ] || fill "$case_dir/default" "$run/boot/grub/default"
+    if [ -f "$case_dir/grub-set-default" ]; then
+        # GRUB 0.97's own grub-set-default writes /boot/grub/default (what default=saved reads).
+        tools=$(sh "$here/bootdisk.sh" grub-legacy-tools) || die "no GRUB 0.97 tools"
+        mkdir -p "$run/gsd"
+        ln -s ../boot "$run/gsd/boot"
+        sh "$tools/usr/sbin/grub-set-default" --root-directory="$run/gsd" \
+            "$(tr -d ' \n' <"$case_dir/grub-set-default")" || die "grub-set-default failed"
+        rm -rf "$run/gsd"
+    fi
     bootdev=/dev/vda1
     ;;
 grub2)
