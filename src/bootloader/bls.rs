@@ -444,11 +444,12 @@ mod tests {
             ),
             "next_entry wins"
         );
+        // GRUB's menu boots the first entry when saved_entry names none (tests/oracle).
         let (g, _) = grubenv::parse(&grubenv::block("saved_entry=gone\n"), GRUBENV);
         assert!(
             matches!(
                 menu(&e, Some(&g), Vec::new()).default,
-                DefaultEntry::Unresolved(_)
+                DefaultEntry::Index(0, _)
             ),
             "stale saved_entry"
         );

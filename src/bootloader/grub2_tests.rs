@@ -204,8 +204,10 @@ fn defaults() {
         ("index", &cfg, "saved_entry=2\n".into(), Some(2)),
         ("by id", &cfg, format!("saved_entry={id957}\n"), Some(1)),
         ("next_entry wins", &cfg, "saved_entry=0\nnext_entry=2\n".into(), Some(2)),
-        ("stale title", &cfg, "saved_entry=CentOS Linux (3.10.0-693.el7.x86_64) 7 (Core)\n".into(), None),
-        ("out of range", &cfg, "saved_entry=7\n".into(), None),
+        // GRUB boots the first entry when the default names none (tests/oracle: grub2-missing-default).
+        ("stale title", &cfg, "saved_entry=CentOS Linux (3.10.0-693.el7.x86_64) 7 (Core)\n".into(), Some(0)),
+        ("out of range", &cfg, "saved_entry=7\n".into(), Some(0)),
+        ("stale path", &sub, "saved_entry=Old submenu>x\n".into(), Some(0)),
         ("submenu path by index", &sub, "saved_entry=1>1\n".into(), Some(2)),
         ("submenu path by titles", &sub, "saved_entry=Advanced options for CentOS Linux>CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)\n".into(), Some(2)),
         ("submenu path by ids", &sub, format!("saved_entry=gnulinux-advanced-5b1e>{id957}\n"), Some(2)),
@@ -266,11 +268,16 @@ fn static_default_and_variables() {
 
 #[test]
 fn unknown_conditions_do_not_guess() {
-    // The default depends on a platform test we cannot evaluate (no platform given).
-    let text = "if [ \"$grub_cpu\" = x86_64 ]; then\n set default=1\nelse\n set default=0\nfi\n\
+    // The default depends on a variable GRUB knows only at boot ($cmdpath).
+    let text = "if [ \"$cmdpath\" = x86_64 ]; then\n set default=1\nelse\n set default=0\nfi\n\
                 menuentry a { linux /a }\nmenuentry b { linux /b\n}\n";
     let m = run(text, "", &[]);
     assert_eq!(index(&m), None, "default unknown: {:?}", m.default);
+    // grub_cpu follows from the platform (pc: i386), so it is evaluated (tests/oracle:
+    // grub2-feature-prefix, efi-platform).
+    let text = text.replace("$cmdpath", "$grub_cpu");
+    let m = run(&text, "", &[]);
+    assert_eq!(index(&m), Some(0), "grub_cpu on pc: {:?}", m.default);
     // An entry under an unknown condition before the default index makes the index doubtful.
     let text = "set default=1\nif keystatus --shift; then\nmenuentry x { linux /x\n}\nfi\nmenuentry a { linux /a\n}\n";
     let m = run(text, "", &[]);

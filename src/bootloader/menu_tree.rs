@@ -113,6 +113,21 @@ pub fn resolve_default(nodes: &[Node], value: Option<&str>, how: &str, file: &st
         let by_number = by_name.is_none() && !digits.is_empty();
         let found = by_name.or_else(|| digits.parse::<usize>().ok().filter(|&k| k < level.len()));
         let Some(k) = found else {
+            // GRUB boots the first entry when the default names none (normal/menu.c: a default
+            // out of range becomes 0); so do we, unless that first item is not a plain entry.
+            if depth == 0 {
+                if let Some(Node::Entry {
+                    index: Some(i),
+                    uncertain: false,
+                    ..
+                }) = level.first()
+                {
+                    return DefaultEntry::Index(
+                        *i,
+                        format!("{how} names no entry, so the first entry, as GRUB does"),
+                    );
+                }
+            }
             return fail(format!(
                 "{how} names no entry (GRUB would boot the first one); \
                  pick one with grub2-set-default"
