@@ -20,6 +20,7 @@ use crate::root::SysRoot;
 
 use super::bls::{self, BlsEntry};
 use super::grub2_entry::build;
+use super::grub_vars;
 use super::grubenv::{self, Grubenv};
 use super::menu_tree::resolve_default;
 use super::script::{self, BlockKind, Cmd, Env, MAX_DEPTH};
@@ -349,25 +350,7 @@ pub fn parse(text: &str, ctx: &Context) -> BootMenu {
         unevaluated: BTreeSet::new(),
     };
     let mut env = Env::default();
-    let prefix = r.prefix();
-    env.set("prefix", &prefix);
-    env.set("config_directory", &prefix);
-    for f in [
-        "feature_menuentry_id",
-        "feature_default_font_path",
-        "feature_all_video_module",
-        "feature_timeout_style",
-        "feature_platform_search_hint",
-        "feature_nativedisk_cmd",
-        "feature_200_final",
-    ] {
-        env.set(f, "y");
-    }
-    env.vars
-        .insert("grub_platform".into(), ctx.platform.map(str::to_string));
-    env.vars.insert("grub_cpu".into(), None);
-    env.vars.insert("root".into(), None);
-    env.vars.insert("cmdpath".into(), None);
+    grub_vars::seed(&mut env, &r.prefix(), ctx.platform);
 
     let mut items = Vec::new();
     r.run(&cmds, &mut env, &mut items, false, 0);
