@@ -74,6 +74,8 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
         None
     };
     let mut menu = parse(&text, file, saved.as_deref());
+    let exists = |p: &str| root.is_file(&format!("/boot{p}")) || root.is_file(p);
+    super::legacy_fallback::apply(&mut menu, &text, &exists);
     // /etc/grub.conf is a link to the real file; a copy (sed -i replaces the link) is stale.
     if file != "/etc/grub.conf" && root.is_file("/etc/grub.conf") {
         let etc = root.read("/etc/grub.conf").unwrap_or_default();
