@@ -372,6 +372,14 @@ pub fn parse(text: &str, ctx: &Context) -> BootMenu {
         _ => resolve_default(&nodes, Some(""), "default unset: first entry", ctx.file),
     };
     let mut warnings = r.warnings;
+    if let DefaultEntry::Index(_, how) = &default {
+        if how.contains(super::menu_tree::FELL_BACK) {
+            warnings.push(Warning::file(
+                ctx.file,
+                format!("{how}; pick the entry you want with grub2-set-default"),
+            ));
+        }
+    }
     if let DefaultEntry::Unresolved(w) = &default {
         if !r.unevaluated.is_empty() && w.message.contains("cannot evaluate") {
             let lines: Vec<String> = r.unevaluated.iter().map(usize::to_string).collect();

@@ -80,6 +80,9 @@ fn split_path(spec: &str) -> Vec<String> {
     parts
 }
 
+/// How a default that names no entry reads once it has fallen back to the first entry.
+pub const FELL_BACK: &str = "names no entry, so the first entry, as GRUB does";
+
 /// Which entry a GRUB `default` value picks. `value` `None` means unknown; `""` means unset
 /// (the first entry). `how` describes the value for messages; `file` is blamed.
 pub fn resolve_default(nodes: &[Node], value: Option<&str>, how: &str, file: &str) -> DefaultEntry {
@@ -122,10 +125,7 @@ pub fn resolve_default(nodes: &[Node], value: Option<&str>, how: &str, file: &st
                     ..
                 }) = level.first()
                 {
-                    return DefaultEntry::Index(
-                        *i,
-                        format!("{how} names no entry, so the first entry, as GRUB does"),
-                    );
+                    return DefaultEntry::Index(*i, format!("{how} {FELL_BACK}"));
                 }
             }
             return fail(format!(
