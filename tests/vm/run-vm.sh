@@ -32,6 +32,11 @@
 #   --bootloader grub|bls   /boot's boot loader config: GRUB legacy grub.conf (default), or
 #                        GRUB 2 + BLS entries + grubenv with B's initrd split in two
 #                        (tests/vm/bls-boot.sh; writes OUTDIR/runs/NAME/bls.env)
+#   --boot-disk grub-legacy|grub2   /boot's disk is bootable, with the real boot loader in its
+#                        MBR (tests/vm/bootdisk.sh; /boot is its partition 1, /dev/vdb1), and a
+#                        firmware reboot starts QEMU again from that disk: SeaBIOS -> GRUB -> the
+#                        kernel GRUB picks (up to 3 runs). grub-legacy: the image's grub.conf
+#                        with GRUB's serial console; grub2: a CentOS 7 grub.cfg, saved_entry B
 #   --timeout SECONDS    QEMU's hard limit (default 300)
 #   --bench DIR          copy DIR to the guest's /etc/vmtest/bench; vmtest runs its `driver`
 #                        on boot 1 before the action (make bench: bench/guest-driver.sh)
@@ -70,6 +75,7 @@ cycles=1
 append=""
 bench=""
 bootloader=grub
+boot_disk=""
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -88,6 +94,7 @@ while [ $# -gt 0 ]; do
     --start) start_kernel=$2 && shift 2 ;;
     --bench) bench=$2 && shift 2 ;;
     --bootloader) bootloader=$2 && shift 2 ;;
+    --boot-disk) boot_disk=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
     esac
 done
@@ -207,10 +214,20 @@ for b in $breakage; do
     esac
 done
 
+if [ -n "$boot_disk" ]; then
+    [ -n "$no_reboot" ] || die "--boot-disk restarts QEMU from the disk itself; drop --firmware-reboots"
+    sh "$here/boot-disk-config.sh" "$boot_disk" "$boot" "$KERNEL_A" "$KERNEL_B" "$CMDLINE_A" ||
+        die "--boot-disk $boot_disk: writing the boot loader config"
+    sed -i 's|^/dev/vdb |/dev/vdb1|' "$root/etc/fstab"
+fi
 truncate -s 640M "$run/root.img"
-truncate -s 128M "$run/boot.img"
 mke2fs -q -F -t ext4 -L root -d "$root" "$run/root.img" || die "mke2fs of the root disk failed"
-mke2fs -q -F -t ext4 -L boot -d "$boot" "$run/boot.img" || die "mke2fs of the boot disk failed"
+if [ -n "$boot_disk" ]; then
+    sh "$here/bootdisk.sh" "$boot_disk" "$run/boot.img" "$boot" || die "--boot-disk $boot_disk failed"
+else
+    truncate -s 128M "$run/boot.img"
+    mke2fs -q -F -t ext4 -L boot -d "$boot" "$run/boot.img" || die "mke2fs of the boot disk failed"
+fi
 rm -rf "$root" "$boot"
 
 # Boot A directly (as if the boot loader had started it); the serial console, with each line
@@ -226,15 +243,19 @@ start=$(date +%s%N)
 cr=$(printf '\r')
 : >"$run/serial.log"
 cycle=1
+# The kernel QEMU starts; with --boot-disk only the first run has one (then the disk boots).
+set -- -kernel "$base/boot/vmlinuz-$kernel" -initrd "$base/boot/initramfs-$kernel.img" -append "$cmdline"
+bootindex=""
+[ -z "$boot_disk" ] || bootindex=",bootindex=1"
 while :; do
     # shellcheck disable=SC2086
     {
         timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 $no_reboot \
-            -nodefaults -no-user-config -display none -monitor none -serial stdio \
-            -kernel "$base/boot/vmlinuz-$kernel" -initrd "$base/boot/initramfs-$kernel.img" \
-            -append "$cmdline" \
-            -drive "file=$run/root.img,format=raw,if=virtio" \
-            -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1
+            -nodefaults -no-user-config -display none -monitor none -serial stdio "$@" \
+            -drive "file=$run/root.img,format=raw,if=none,id=rootdisk" \
+            -device virtio-blk-pci,drive=rootdisk \
+            -drive "file=$run/boot.img,format=raw,if=none,id=bootdisk" \
+            -device "virtio-blk-pci,drive=bootdisk$bootindex" </dev/null 2>&1
         echo $? >"$run/qemu.rc"
     } | while IFS= read -r line || [ -n "$line" ]; do
         now=$(date +%s%N)
@@ -242,6 +263,15 @@ while :; do
     done >>"$run/serial.log"
     rc=$(cat "$run/qemu.rc")
     echo "vm run $name: QEMU exited with $rc after $((($(date +%s%N) - start) / 1000000)) ms" >&2
+    if [ -n "$boot_disk" ] && [ "$rc" = 0 ] && [ "$cycle" -lt 3 ] &&
+        tail -n 3 "$run/serial.log" | grep -q 'reboot: Restarting system'; then
+        # A firmware reboot: QEMU starts again from the boot disk, with no -kernel.
+        cycle=$((cycle + 1))
+        printf '%7d VMHOST: run %d: firmware reboot, QEMU starts from the disk (%s)\n' \
+            "$((($(date +%s%N) - start) / 1000000))" "$cycle" "$boot_disk" >>"$run/serial.log"
+        set --
+        continue
+    fi
     [ "$cycles" -gt 1 ] || break
     printf '%7d VMHOST: run %d: QEMU exited with %s\n' \
         "$((($(date +%s%N) - start) / 1000000))" "$cycle" "$rc" >>"$run/serial.log"
