@@ -13,6 +13,8 @@
 #   grub-legacy  GRUB 0.97 (CentOS 5/6): MBR + stage1.5 embedded after it; partition 1 is /boot
 #                (ext3: Debian's 0.97 cannot read ext4), read as (hd0,0); BOOTDIR/grub/grub.conf
 #                is the menu (menu.lst -> ./grub.conf is added, as anaconda lays it out).
+#   (grub-legacy and grub2: when BOOTDIR holds boot/grub/grub.conf or boot/grub2/grub.cfg, it
+#   is a whole root filesystem with no separate /boot, and BOOTDISK_MB sizes the partition.)
 #   grub2        GRUB 2 i386-pc (CentOS 7 BIOS): boot.img in the MBR, core.img after it with the
 #                prefix (hd0,msdos1)/grub2; partition 1 is /boot (ext4); BOOTDIR/grub2/grub.cfg.
 #   grub2-efi    GRUB 2 x86_64-efi under OVMF (CentOS 7 EFI): GPT, partition 1 the ESP (FAT)
@@ -70,7 +72,13 @@ put() {
 }
 
 # Partition sizes in MiB; partition 1 starts at 1 MiB (sector 2048), as anaconda's do.
-boot_mb=96
+boot_mb=${BOOTDISK_MB:-96}
+# No separate /boot: BOOTDIR is the whole root filesystem, with the boot loader's files under
+# BOOTDIR/boot (grub.conf at /boot/grub/grub.conf on the partition, kernels at /boot/...).
+sub=""
+if [ -f "$bootdir/boot/grub/grub.conf" ] || [ -f "$bootdir/boot/grub2/grub.cfg" ]; then
+    sub=/boot
+fi
 esp_mb=48
 
 case "$kind" in
@@ -79,12 +87,12 @@ grub-legacy)
     legacy_tools
     lib="$cache/usr/lib/grub/x86_64-pc"
     [ -f "$lib/stage2" ] || die "$lib/stage2 missing in the grub-legacy package"
-    [ -f "$bootdir/grub/grub.conf" ] || die "$bootdir/grub/grub.conf missing"
-    cp "$lib/stage1" "$lib/stage2" "$lib/e2fs_stage1_5" "$bootdir/grub/"
-    [ -e "$bootdir/grub/menu.lst" ] || ln -s ./grub.conf "$bootdir/grub/menu.lst"
+    [ -f "$bootdir$sub/grub/grub.conf" ] || die "$bootdir$sub/grub/grub.conf missing"
+    cp "$lib/stage1" "$lib/stage2" "$lib/e2fs_stage1_5" "$bootdir$sub/grub/"
+    [ -e "$bootdir$sub/grub/menu.lst" ] || ln -s ./grub.conf "$bootdir$sub/grub/menu.lst"
     truncate -s $((boot_mb + 1))M "$out"
     echo 'start=2048, type=83, bootable' | sfdisk -q "$out" >/dev/null || die "sfdisk $out"
-    truncate -s ${boot_mb}M "$tmp/boot.part"
+    truncate -s "${boot_mb}M" "$tmp/boot.part"
     mke2fs -q -F -t ext3 -L boot -d "$bootdir" "$tmp/boot.part" || die "mke2fs of /boot"
     put "$tmp/boot.part" 2048
     # GRUB's own shell installs itself into the file: stage1 in the MBR, e2fs_stage1_5 after it.
@@ -96,16 +104,16 @@ grub2)
     need grub-mkimage mke2fs sfdisk
     lib=/usr/lib/grub/i386-pc
     [ -f "$lib/boot.img" ] || die "$lib/boot.img missing; install grub-pc-bin (tests/deps.sh)"
-    [ -f "$bootdir/grub2/grub.cfg" ] || die "$bootdir/grub2/grub.cfg missing"
+    [ -f "$bootdir$sub/grub2/grub.cfg" ] || die "$bootdir$sub/grub2/grub.cfg missing"
     # What grub2-install leaves in /boot/grub2: the modules, loaded from the prefix at run time.
-    mkdir -p "$bootdir/grub2/i386-pc"
-    cp "$lib"/*.mod "$lib"/*.lst "$bootdir/grub2/i386-pc/"
+    mkdir -p "$bootdir$sub/grub2/i386-pc"
+    cp "$lib"/*.mod "$lib"/*.lst "$bootdir$sub/grub2/i386-pc/"
     truncate -s $((boot_mb + 1))M "$out"
     echo 'start=2048, type=83, bootable' | sfdisk -q "$out" >/dev/null || die "sfdisk $out"
-    truncate -s ${boot_mb}M "$tmp/boot.part"
+    truncate -s "${boot_mb}M" "$tmp/boot.part"
     mke2fs -q -F -t ext4 -L boot -d "$bootdir" "$tmp/boot.part" || die "mke2fs of /boot"
     put "$tmp/boot.part" 2048
-    grub-mkimage -O i386-pc -p '(hd0,msdos1)/grub2' -o "$tmp/core.img" \
+    grub-mkimage -O i386-pc -p "(hd0,msdos1)$sub/grub2" -o "$tmp/core.img" \
         biosdisk part_msdos ext2 || die "grub-mkimage i386-pc"
     [ "$(stat -c %s "$tmp/core.img")" -lt $((2047 * 512)) ] || die "core.img does not fit before partition 1"
     # grub-bios-setup wants a real device; the MBR is simple by hand: boot.img's code (440
@@ -138,7 +146,7 @@ grub2-efi)
     mkfs.vfat -n ESP -C "$tmp/esp.part" $((esp_mb * 1024)) >/dev/null || die "mkfs.vfat"
     mcopy -s -i "$tmp/esp.part" "$espdir"/* ::/ || die "mcopy onto the ESP"
     put "$tmp/esp.part" 2048
-    truncate -s ${boot_mb}M "$tmp/boot.part"
+    truncate -s "${boot_mb}M" "$tmp/boot.part"
     mke2fs -q -F -t ext4 -L boot -d "$bootdir" "$tmp/boot.part" || die "mke2fs of /boot"
     put "$tmp/boot.part" $((2048 + esp_mb * 2048))
     ;;

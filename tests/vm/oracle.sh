@@ -47,6 +47,14 @@ for f in grub.conf grub.cfg efi/grub.cfg; do
     esac
 done
 [ -n "$kind" ] || die "$case_dir holds none of grub.conf, grub.cfg, efi/grub.cfg (see tests/oracle/README.md)"
+layout=separate
+if [ -f "$case_dir/layout" ]; then
+    layout=$(tr -d ' \n' <"$case_dir/layout")
+    case "$layout:$kind" in
+    separate:* | one-filesystem:grub-legacy | one-filesystem:grub2) ;;
+    *) die "$case_dir/layout: want separate or one-filesystem (GRUB 0.97 or GRUB 2 BIOS), not $layout" ;;
+    esac
+fi
 boots=1
 if [ -f "$case_dir/boots" ]; then
     boots=$(tr -d ' \n' <"$case_dir/boots")
@@ -101,7 +109,7 @@ else
     [ -f "${product:-/nonexistent}" ] || die "no kexec-reboot RPM in target/rpmbuild/RPMS (run make rpm, or set KEXEC_VM_RPM)"
 fi
 rstamp=$( (echo "$stamp" && cat "$product" "$top/rc/kexec" "$top/sysconfig/kexec") | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$cache/root.stamp" 2>/dev/null)" != "$rstamp" ]; then
+if [ "$(cat "$cache/root.stamp" 2>/dev/null)" != "$rstamp" ] || [ ! -d "$cache/root-tree" ]; then
     rt="$cache/root-tree"
     rm -rf "$rt"
     cp -a "$base/root" "$rt"
@@ -116,7 +124,6 @@ if [ "$(cat "$cache/root.stamp" 2>/dev/null)" != "$rstamp" ]; then
     rm -f "$cache/root.img"
     truncate -s 512M "$cache/root.img"
     mke2fs -q -F -t ext4 -L root -d "$rt" "$cache/root.img" || die "mke2fs of the root disk"
-    rm -rf "$rt"
     echo "$rstamp" >"$cache/root.stamp"
 fi
 echo "oracle $name: $kind, product ${product##*/}" >&2
@@ -127,6 +134,7 @@ run="$cache/runs/$name"
 rm -rf "$run"
 mkdir -p "$run/boot" "$run/esp"
 args="root=/dev/vdb ro console=ttyS0 panic=-1 quiet"
+[ "$layout" = separate ] || args="root=/dev/vda1 ro console=ttyS0 panic=-1 quiet"
 fill() {
     sed -e "s|@A@|$KERNEL_A|g" -e "s|@B@|$KERNEL_B|g" -e "s|@ARGS@|$args|g" "$1" >"$2"
 }
@@ -172,7 +180,16 @@ grub2-efi)
     bootdev=/dev/vda2 espdev=/dev/vda1
     ;;
 esac
-sh "$here/bootdisk.sh" "$kind" "$run/disk.img" "$run/boot" "$run/esp" || die "building the boot disk"
+if [ "$layout" = separate ]; then
+    sh "$here/bootdisk.sh" "$kind" "$run/disk.img" "$run/boot" "$run/esp" || die "building the boot disk"
+else
+    # No separate /boot: the first disk's partition 1 is the root filesystem, /boot a directory
+    # in it (kernel paths /boot/vmlinuz-...); /oracle is written before the disk is made.
+    bootdev=""
+    rm -rf "$run/tree"
+    cp -a "$cache/root-tree" "$run/tree"
+    cp -a "$run/boot/." "$run/tree/boot/"
+fi
 
 firmware=""
 if [ "$kind" = grub2-efi ]; then
@@ -216,12 +233,22 @@ path() {
 
 # Both paths start from the same disks; only /oracle/mode differs. They run side by side.
 for p in kexec firmware; do
-    cp --sparse=always "$run/disk.img" "$run/$p-disk.img"
-    cp --sparse=always "$cache/root.img" "$run/$p-root.img"
     printf '%s\n' "$p" >"$run/mode"
     printf '%s\n' "$boots" >"$run/left"
     printf '%s\n' "$bootdev" >"$run/boot-dev"
     printf '%s\n' "$espdev" >"$run/esp-dev"
+    if [ "$layout" != separate ]; then
+        cp "$run/mode" "$run/left" "$run/tree/oracle/"
+        rm -rf "$run/$p-tree"
+        cp -a "$run/tree" "$run/$p-tree"
+        BOOTDISK_MB=600 sh "$here/bootdisk.sh" "$kind" "$run/$p-disk.img" "$run/$p-tree" ||
+            die "building the boot disk"
+        rm -rf "$run/$p-tree"
+        truncate -s 1M "$run/$p-root.img"
+        continue
+    fi
+    cp --sparse=always "$run/disk.img" "$run/$p-disk.img"
+    cp --sparse=always "$cache/root.img" "$run/$p-root.img"
     {
         for f in mode left boot-dev esp-dev; do
             echo "write $run/$f oracle/$f"
@@ -259,6 +286,6 @@ else
     st=1
 fi
 if [ "${ORACLE_KEEP:-}" != 1 ]; then
-    rm -f "$run"/*.img "$run"/*.fd
+    rm -rf "$run"/*.img "$run"/*.fd "$run/tree"
 fi
 exit $st
