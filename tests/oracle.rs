@@ -65,7 +65,11 @@ fn kexec_lands_where_the_boot_loader_lands() {
     let mut ran = 0;
     let mut differ = Vec::new();
     for c in cases() {
-        let name = c.file_name().expect("case name").to_string_lossy().to_string();
+        let name = c
+            .file_name()
+            .expect("case name")
+            .to_string_lossy()
+            .to_string();
         if only.as_ref().is_some_and(|o| !o.contains(&name)) {
             continue;
         }
@@ -86,5 +90,8 @@ fn kexec_lands_where_the_boot_loader_lands() {
     }
     println!("oracle: {ran} cases ran, {} differ", differ.len());
     assert!(ran > 0, "no case ran (KEXEC_ORACLE_CASES matches none?)");
-    assert!(differ.is_empty(), "kexec and firmware differ in: {differ:?}");
+    assert!(
+        differ.is_empty(),
+        "kexec and firmware differ in: {differ:?}"
+    );
 }
