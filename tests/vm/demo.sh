@@ -82,6 +82,7 @@ fw2=$(awk '/VMTEST: boot 2/ { b = 1 } b && /VMTEST: uname/ { print $NF; exit }' 
 echo "the firmware path (kexec off): QEMU started again from the disk; GRUB 0.97 said:"
 awk '/VMHOST: run 2/ { on = 1; next } on && /Linux version/ { exit }
      on { sub(/^ *[0-9]+ /, ""); gsub(/\033\[[0-9;?]*[A-Za-z]/, ""); gsub(/\r/, "");
+          if (sub(/.*to enter the menu\.\.\. [0-9]+ */, "")) print "  (hiddenmenu: \"Press ESC to enter the menu\", counting down timeout=5)";
           if ($0 ~ /[A-Za-z]/) print "  " $0 }' "$fw" | head -n 12
 echo "  ... and booted $fw2: the kernel the kexec path chose (grub.conf default=1)."
 [ "$fw2" = "$KERNEL_B" ] || echo "demo: WARNING: GRUB booted ${fw2:-nothing}, not $KERNEL_B (see $fw)" >&2
