@@ -198,6 +198,14 @@ ours_bare=$1
 # shellcheck disable=SC2046
 set -- $(pair rc ours diff)
 rc_ours=$1
+# What `load` does besides the syscall and the work before it (the records, syslog, the load's
+# thread): per round, ours - bare - dry.
+after=$(awk '$2 == "BENCH:" && $4 != "0" && ($3 == "ours" || $3 == "bare" || $3 == "dry") {
+        for (i = 5; i <= NF; i++) if ($i ~ /^wall_ms=/) { v[$3, $4] = substr($i, 9) }
+        if ($3 == "ours") r[$4] = 1
+    }
+    END { for (k in r) if (("bare", k) in v && ("dry", k) in v)
+        print v["ours", k] - v["bare", k] - v["dry", k] }' "$kx" | stats | cut -d' ' -f1)
 
 files=$(sed -n 's/.*BENCH: files //p' "$kx" | head -n 1)
 row "1. staging B, wall (VM, n=$n_ours)" "$(fmt_ms "$ours_t" "$ours_lo" "$ours_hi")" \
@@ -216,7 +224,8 @@ row "2. hook overhead (rc stop - bare load)" "$(fmt_ms "$hook" "$hook_lo" "$hook
     "-" "< 250 ms" "$(awk -v h="$hook" 'BEGIN { print (h < 250) ? "met" : "not met" }')"
 note "staging: the same files for every tool: $files"
 note "hook, split: load --dry-run (config, boot loader, preflight, process start) $(fmt_ms "$dry_t" "$dry_lo" "$dry_hi");" \
-    "load minus bare syscall $(awk -v a="$ours_bare" 'BEGIN { printf "%.1f", a }') ms;" \
+    "load minus bare syscall $(awk -v a="$ours_bare" 'BEGIN { printf "%.1f", a }') ms," \
+    "of which after the syscall (records, syslog) $(awk -v a="$after" 'BEGIN { printf "%.1f", a }') ms;" \
     "rc script around the binary $(awk -v a="$rc_ours" 'BEGIN { printf "%.1f", a }') ms (paired medians)"
 note "ratios and differences of wall times are medians over the rounds of the ratio or difference within each round (the kinds of a round ran seconds apart; the host's load drifts)"
 

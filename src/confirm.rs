@@ -62,7 +62,8 @@ pub enum Outcome {
 /// Records a staged load as waiting for its boot.
 pub fn record_pending(root: &SysRoot, staged: &Staged) -> Result<()> {
     let text = serde_json::to_string_pretty(staged).context("encoding the pending record")?;
-    state::write_atomic(root, PENDING, &text)
+    // No fsync: the reboot it is for flushes it (see state::write_atomic_unsynced).
+    state::write_atomic_unsynced(root, PENDING, &text)
 }
 
 /// Forgets the waiting load (after an unload).

@@ -59,9 +59,30 @@ pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
     replace_file(&path, sys_path, text.as_bytes(), 0o644)
 }
 
+/// Writes `text` to `sys_path` as `write_atomic` does, but without the fsync: for the records
+/// `load` writes after staging (the state record and the pending confirmation). Nothing reads
+/// them from disk before the reboot they are for, and that reboot puts them there: the halt
+/// script syncs and remounts / read-only before `kexec -e`, which itself syncs the filesystems
+/// (kexec-tools does unless given -y), as systemd's shutdown does before `systemctl kexec`. A
+/// crash before then boots through the firmware, and a record lost with it is one that no
+/// kexec boot needed. Each fsync was a journal commit on the reboot path: under QEMU, the two
+/// of them were what kept `load` slower than `kexec -s -l` (bench/README.md).
+pub fn write_atomic_unsynced(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
+    let path = root.host_path(sys_path)?;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("creating the directory of {sys_path}"))?;
+    }
+    write_then_rename(&path, sys_path, text.as_bytes(), 0o644, false)
+}
+
 /// Replaces the file at host path `path` (shown as `shown` in messages) with `bytes`: a
 /// temporary file beside it, given `mode` (whatever the umask), synced, then renamed over it.
 pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result<()> {
+    write_then_rename(path, shown, bytes, mode, true)
+}
+
+/// `replace_file`, with the fsync of the temporary file only when `sync`.
+fn write_then_rename(path: &Path, shown: &str, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
     let mut tmp = path.as_os_str().to_os_string();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -74,7 +95,7 @@ pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result
         .with_context(|| format!("writing {shown}.tmp"))?;
     f.set_permissions(fs::Permissions::from_mode(mode))
         .and_then(|_| f.write_all(bytes))
-        .and_then(|_| f.sync_all())
+        .and_then(|_| if sync { f.sync_all() } else { Ok(()) })
         .with_context(|| format!("writing {shown}.tmp"))?;
     fs::rename(&tmp, path).with_context(|| format!("renaming {shown}.tmp to {shown}"))
 }
@@ -107,7 +128,7 @@ fn read_this_boot<T: for<'de> Deserialize<'de>>(
 /// Writes the record atomically.
 pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
     let text = serde_json::to_string_pretty(staged).context("encoding the state record")?;
-    write_atomic(root, STATE_FILE, &text)
+    write_atomic_unsynced(root, STATE_FILE, &text)
 }
 
 /// Removes the record (after an unload). A missing record is fine.
@@ -214,5 +235,28 @@ mod tests {
         ] {
             assert_eq!(format_utc(secs), want, "case {secs}");
         }
+    }
+
+    #[test]
+    fn unsynced_write_replaces_whole_with_mode_0644_and_no_temporary_left() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = SysRoot::new(dir.path());
+        let f = dir.path().join("var/lib/kexec-reboot/pending.json");
+        write_atomic_unsynced(
+            &root,
+            "/var/lib/kexec-reboot/pending.json",
+            "first, longer\n",
+        )
+        .expect("first write");
+        write_atomic_unsynced(&root, "/var/lib/kexec-reboot/pending.json", "second\n")
+            .expect("second write");
+        assert_eq!(fs::read_to_string(&f).expect("reading"), "second\n");
+        let mode = fs::metadata(&f).expect("metadata").permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o644);
+        assert!(!dir
+            .path()
+            .join("var/lib/kexec-reboot/pending.json.tmp")
+            .exists());
     }
 }

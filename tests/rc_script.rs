@@ -5,7 +5,8 @@
 //!
 //! Each case is one function taking the shell; `rc_cases!` makes a `bash::<case>` and a
 //! `dash::<case>` test of it. Stand-ins live in tests/rc/: `kexec-reboot` (records its
-//! arguments), `runlevel`, `logger` and a POSIX `functions`.
+//! arguments), `runlevel`, `logger` and a POSIX `functions`. The links the script's header
+//! gives are checked with the real chkconfig of CentOS 5, 6 and 7 in tests/rc_chkconfig.rs.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
-//! The truth test: a real kernel under QEMU reboots through real sysvinit, our CentOS-shaped
-//! initscripts (or a stock tree, `KEXEC_VM_INITSCRIPTS=DIR`) and the files of our RPM.
+//! The truth test: a real kernel under QEMU reboots through real sysvinit, CentOS 6's own
+//! initscripts and chkconfig (from ../shared/thirdparty; our CentOS-shaped copies where it is
+//! absent, or a tree given as `KEXEC_VM_INITSCRIPTS=DIR`) and the files of our RPM.
 //!
 //! Each scenario boots kernel A, runs `shutdown -r now` (or `-h`), and asserts on the serial
 //! log and on the disks afterwards: which kernel came back, with which command line, whether a

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Runs one VM scenario: assembles the root and /boot disks from the base trees (our initscripts
-# or KEXEC_VM_INITSCRIPTS, the product, the scenario's settings), boots kernel A under QEMU (TCG,
-# serial console, -no-reboot, hard timeout), and leaves what the assertions read in
-# OUTDIR/runs/NAME: serial.log (each line prefixed with milliseconds since QEMU started),
-# qemu.rc, messages (syslog from the disk afterwards), vmtest-file, fsck-root.txt, fsck-boot.txt.
+# Runs one VM scenario: assembles the root and /boot disks from the base trees (CentOS 6's real
+# initscripts and chkconfig, or KEXEC_VM_INITSCRIPTS; the product; the scenario's settings),
+# boots kernel A under QEMU (TCG, serial console, -no-reboot, hard timeout), and leaves what
+# the assertions read in OUTDIR/runs/NAME: serial.log (each line prefixed with milliseconds
+# since QEMU started), qemu.rc, messages (syslog from the disk afterwards), vmtest-file,
+# fsck-root.txt, fsck-boot.txt.
 #
 # Why this exists: one place that knows how to build and boot the machine, used by tests/vm.rs
 # and `make demo`. It asserts nothing; the caller reads the files.
@@ -42,7 +43,10 @@
 #                        on boot 1 before the action (make bench: bench/guest-driver.sh)
 # Environment:
 #   KEXEC_VM_INITSCRIPTS=DIR  use DIR/rc.d/rc, DIR/rc.d/init.d/halt, DIR/rc.d/init.d/functions
-#                             unchanged instead of tests/vm/initscripts
+#                             unchanged instead of CentOS 6.10's from KEXEC_THIRDPARTY
+#   KEXEC_THIRDPARTY=DIR      the third-party originals (default ../shared/thirdparty): CentOS
+#                             6.10's initscripts and chkconfig 1.3.49.5's source; where absent,
+#                             tests/vm/initscripts and tests/bin/chkconfig (the run says so)
 #   KEXEC_VM_RPM=FILE         the product's RPM (default: newest in target/rpmbuild/RPMS/x86_64)
 #   KEXEC_VM_PRODUCT=tree     use the working tree's rc/kexec, sysconfig/kexec and
 #                             target/release/kexec-reboot instead of the RPM (a quick loop while
@@ -117,8 +121,16 @@ boot="$run/boot"
 cp -a "$base/root" "$root"
 cp -a "$base/boot" "$boot"
 
-# The initscripts: ours, or a tree given by the operator, used unchanged.
-scripts=${KEXEC_VM_INITSCRIPTS:-$here/initscripts}
+# The initscripts: a tree given by the operator, else CentOS 6.10's own (../shared/thirdparty),
+# both used unchanged; our CentOS-shaped copies only where thirdparty is absent.
+thirdparty=${KEXEC_THIRDPARTY:-$top/../shared/thirdparty}
+scripts=${KEXEC_VM_INITSCRIPTS:-$thirdparty/initscripts-9.03.61}
+if [ -z "${KEXEC_VM_INITSCRIPTS:-}" ] && [ ! -f "$scripts/rc.d/rc" ]; then
+    echo "vm run $name: initscripts: $scripts not found, using the CentOS-shaped fallback" \
+        "tests/vm/initscripts (set KEXEC_THIRDPARTY to a copy of shared/thirdparty)" >&2
+    scripts=$here/initscripts
+fi
+echo "vm run $name: initscripts: $scripts" >&2
 for f in rc.d/rc rc.d/init.d/halt rc.d/init.d/functions; do
     [ -f "$scripts/$f" ] || die "KEXEC_VM_INITSCRIPTS: $scripts/$f is missing"
     install -m 0755 "$scripts/$f" "$root/etc/$f"
@@ -127,8 +139,8 @@ done
 ln -sfn ../init.d/halt "$root/etc/rc.d/rc6.d/S01reboot"
 ln -sfn ../init.d/halt "$root/etc/rc.d/rc0.d/S01halt"
 
-# The product: the RPM's files (rpm2cpio: the image has no rpm database), then what its %post
-# does, with our chkconfig stand-in.
+# The product: the RPM's files (rpm2cpio: the image has no rpm database), then its %post, run by
+# the image's /bin/sh in a chroot with CentOS 6's real chkconfig (static) as /sbin/chkconfig.
 if [ "${KEXEC_VM_PRODUCT:-rpm}" = tree ]; then
     for f in rc/kexec sysconfig/kexec target/release/kexec-reboot; do
         [ -f "$top/$f" ] || die "KEXEC_VM_PRODUCT=tree: $top/$f is missing (cargo build --release?)"
@@ -153,10 +165,33 @@ else
     echo "vm run $name: product: ${rpmfile##*/}" >&2
 fi
 [ -x "$root/etc/rc.d/init.d/kexec" ] || die "the product installed no /etc/rc.d/init.d/kexec"
-for svc in syslog vmsvc vmprobe vmtest kexec; do
-    CHKCONFIG_ROOT="$root" sh "$top/tests/bin/chkconfig" --add "$svc"
+# chkconfig: the real one where ../shared/thirdparty has its sources, else our stand-in.
+st=0
+chk=$(sh "$top/tests/thirdparty/chkconfig.sh" 1.3.49.5) || st=$?
+if [ "$st" -eq 0 ]; then
+    install -m 0755 "$chk" "$root/usr/sbin/chkconfig"
+    in_root() {
+        if [ "$(id -u)" -eq 0 ]; then chroot "$root" "$@"; else unshare -r chroot "$root" "$@"; fi
+    }
+    chkconfig() { in_root /sbin/chkconfig "$@"; }
+    echo "vm run $name: chkconfig: the real 1.3.49.5 ($chk)" >&2
+elif [ "$st" -eq 77 ]; then
+    chkconfig() { CHKCONFIG_ROOT="$root" sh "$top/tests/bin/chkconfig" "$@"; }
+    echo "vm run $name: chkconfig: sources absent, using the stand-in tests/bin/chkconfig" >&2
+else
+    die "building the real chkconfig failed (tests/thirdparty/chkconfig.sh 1.3.49.5)"
+fi
+for svc in syslog vmsvc vmprobe vmtest; do
+    chkconfig --add "$svc"
 done
-CHKCONFIG_ROOT="$root" sh "$top/tests/bin/chkconfig" kexec "$kexec_state"
+if [ "$st" -eq 0 ] && [ "${KEXEC_VM_PRODUCT:-rpm}" = rpm ]; then
+    rpm -qp --qf '%{POSTIN}' "$rpmfile" >"$root/tmp/rpm-postin" || die "reading %post of $rpmfile"
+    in_root /bin/sh /tmp/rpm-postin 1 || die "the RPM's %post failed"
+    rm -f "$root/tmp/rpm-postin"
+else
+    chkconfig --add kexec
+fi
+chkconfig kexec "$kexec_state"
 
 # The scenario's settings.
 conf="$root/etc/sysconfig/kexec"
