@@ -270,6 +270,7 @@ fn cmd_status(ctx: &Ctx, json: bool, clear: bool) -> Result<u8> {
             "next": next,
             "unconfirmed": unconfirmed,
             "confirmed": state::read_confirmed(&ctx.root),
+            "boot": state::read_boot(&ctx.root),
         }))?;
     } else {
         println!("{words}");

@@ -1,7 +1,8 @@
 //! What the Ansible role (ansible/roles/kexec_reboot) relies on, on a fixture root with the
 //! stand-in kernel: a config file given for one reboot (`--config FILE reboot`) also holds for
 //! the rc script's load at shutdown, and `status --json` says when this boot is a confirmed
-//! kexec boot (and says nothing of the kind after a firmware boot).
+//! kexec boot (and says nothing of the kind after a firmware boot), and `boot` once `confirm`
+//! has run in this boot.
 
 mod common;
 use common::copy_fixture;
@@ -113,9 +114,18 @@ fn status_json_says_when_this_boot_is_a_confirmed_kexec_boot() {
     assert_eq!(t.status()["confirmed"], serde_json::Value::Null);
     assert!(t.run(&["load"]).status.success());
     t.reboot_into("boot-2", "2.6.18-194.11.4.el5", "ro root=LABEL=/");
+    assert_eq!(
+        t.status()["boot"],
+        serde_json::Value::Null,
+        "confirm has not run yet"
+    );
     let o = t.run(&["confirm"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let st = t.status();
+    assert_eq!(
+        st["boot"]["boot_id"], "boot-2",
+        "confirm ran in this boot: {st}"
+    );
     assert_eq!(st["confirmed"]["boot_id"], "boot-2", "{st}");
     assert_eq!(
         st["confirmed"]["staged"]["version"], "2.6.18-194.11.4.el5",
