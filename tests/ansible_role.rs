@@ -7,7 +7,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const ALLOWED: &[&str] = &["raw", "script", "wait_for", "set_fact", "assert", "fail", "debug"];
+const ALLOWED: &[&str] = &[
+    "raw", "script", "wait_for", "set_fact", "assert", "fail", "debug",
+];
 
 /// Task keywords that are not modules (the ones a task of this role may carry).
 const KEYWORDS: &[&str] = &[
@@ -98,7 +100,10 @@ fn the_role_uses_no_module_that_needs_python_on_the_target() {
             }
         }
     }
-    assert!(seen >= 10, "only {seen} tasks found: is the parser reading the role?");
+    assert!(
+        seen >= 10,
+        "only {seen} tasks found: is the parser reading the role?"
+    );
     assert!(
         bad.is_empty(),
         "modules other than {ALLOWED:?} (they need Python on the target):\n{}",
@@ -112,14 +117,20 @@ fn the_check_catches_a_python_module() {
                 - name: bad\n  ansible.builtin.command: uname -r\n  changed_when: false\n\
                 - name: bad too\n  reboot:\n    reboot_timeout: 600\n";
     let got: Vec<String> = modules(text).into_iter().map(|(_, m)| m).collect();
-    assert_eq!(got, ["ansible.builtin.raw", "ansible.builtin.command", "reboot"]);
+    assert_eq!(
+        got,
+        ["ansible.builtin.raw", "ansible.builtin.command", "reboot"]
+    );
 }
 
 #[test]
 fn the_role_keeps_no_code_outside_the_checked_tasks() {
     // Everything the grep must see is in tasks/: no handlers, no library of modules.
     for d in ["handlers", "library", "module_utils", "action_plugins"] {
-        assert!(!role().join(d).exists(), "{d}/ in the role escapes the module check");
+        assert!(
+            !role().join(d).exists(),
+            "{d}/ in the role escapes the module check"
+        );
     }
 }
 

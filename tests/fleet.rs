@@ -181,7 +181,7 @@ fn assert_untouched(f: &Fleet, n: usize) {
     let h = f.host(n);
     assert_eq!(
         h.kernels_started(),
-        [f.kernel_a.clone()],
+        std::slice::from_ref(&f.kernel_a),
         "{}: h{n} was rebooted",
         f.name
     );
