@@ -34,6 +34,7 @@ const KEYWORDS: &[&str] = &[
     "loop",
     "loop_control",
     "args",
+    "timeout",
 ];
 
 fn role() -> PathBuf {
