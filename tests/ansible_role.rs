@@ -35,6 +35,7 @@ const KEYWORDS: &[&str] = &[
     "loop_control",
     "args",
     "timeout",
+    "any_errors_fatal",
 ];
 
 fn role() -> PathBuf {
