@@ -54,6 +54,7 @@ allow-firmware)
 *) die "unknown scenario $scenario (rolling, broken-initrd, serial-2, allow-firmware)" ;;
 esac
 
+began=$(date +%s)
 sh "$top/tests/vm/build-image.sh" "$out"
 out=$(cd "$out" && pwd)
 dir="$out/fleet/$scenario"
@@ -175,4 +176,5 @@ echo "fleet $scenario: ansible-playbook exited with $st" >&2
 for n in 1 2 3; do
     facts "$n" "$dir/h$n.after"
 done
+echo "fleet $scenario: $(($(date +%s) - began)) s up to the end of the play" >&2
 exit 0
