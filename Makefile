@@ -24,6 +24,7 @@ SHELL_SCRIPTS += tests/bin/chkconfig tests/vm/*.sh tests/vm/standin-kexec \
 SHELL_SCRIPTS += tests/thirdparty/chkconfig.sh
 SHELL_SCRIPTS += tests/vm/oracle-init
 SHELL_SCRIPTS += bench/run.sh bench/genroot.sh bench/guest-driver.sh
+SHELL_SCRIPTS += tests/vm/fleet/fleet.sh tests/vm/fleet/demo.sh
 VM_DIR := target/vm
 
 .PHONY: all build deps lint fmt test test-cargo test-portable test-vm test-oracle vm-image demo bench clean portable srpm rpm mock rpm-sources
@@ -110,3 +111,13 @@ mock:
 
 clean:
 	$(CARGO) clean
+
+# The fleet test (tests/fleet.rs): three guests rebooted by the Ansible role (ansible/), with
+# ansible-core from target/ansible; one fleet at a time.
+.PHONY: test-fleet demo-fleet
+test-fleet: deps rpm vm-image
+	$(CARGO) test --test fleet -- --ignored --test-threads=1
+
+# The three-host rolling reboot, told in a few lines.
+demo-fleet: deps rpm vm-image
+	sh tests/vm/fleet/demo.sh $(VM_DIR)

@@ -76,12 +76,17 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub(crate) fn settings(&self) -> Result<(Settings, Vec<Warning>)> {
-        if self.root.exists(&self.config) {
-            if let Some(why) = trust::distrust(&self.root, &self.config, "config file") {
+        self.settings_from(&self.config)
+    }
+
+    /// The settings of config file `path` (a one-time `--config` remembered by `reboot`).
+    pub(crate) fn settings_from(&self, path: &str) -> Result<(Settings, Vec<Warning>)> {
+        if self.root.exists(path) {
+            if let Some(why) = trust::distrust(&self.root, path, "config file") {
                 return Err(Failure::new(Kind::Config, why).into());
             }
         }
-        config::load(&self.root, &self.config)
+        config::load(&self.root, path)
     }
 
     /// May act on a kernel: the running one, or the tests' stand-in.
@@ -264,6 +269,8 @@ fn cmd_status(ctx: &Ctx, json: bool, clear: bool) -> Result<u8> {
             "staged": ours,
             "next": next,
             "unconfirmed": unconfirmed,
+            "confirmed": state::read_confirmed(&ctx.root),
+            "boot": state::read_boot(&ctx.root),
         }))?;
     } else {
         println!("{words}");
@@ -307,6 +314,7 @@ fn cmd_reboot(
                     boot_id,
                     kernel: None,
                     firmware: true,
+                    config: None,
                 },
             )?;
             if load::kexec_loaded(&ctx.root) == Some(true) {
@@ -317,17 +325,19 @@ fn cmd_reboot(
         }
         return shutdown(ctx, dry_run);
     }
-    if let Some(v) = &kernel {
-        if !dry_run {
-            state::write_next(
-                &ctx.root,
-                &Next {
-                    boot_id,
-                    kernel: Some(v.clone()),
-                    firmware: false,
-                },
-            )?;
-        }
+    // A one-time kernel or config file (`--config FILE reboot`) must hold for the rc
+    // script's load at shutdown too.
+    let one_shot_config = (ctx.config != config::DEFAULT_PATH).then(|| ctx.config.clone());
+    if (kernel.is_some() || one_shot_config.is_some()) && !dry_run {
+        state::write_next(
+            &ctx.root,
+            &Next {
+                boot_id,
+                kernel: kernel.clone(),
+                firmware: false,
+                config: one_shot_config.clone(),
+            },
+        )?;
     }
     match stage::cmd_load(ctx, Some("kexec-reboot reboot"), dry_run, kernel.as_deref()) {
         Ok(_) => shutdown(ctx, dry_run),
@@ -337,7 +347,7 @@ fn cmd_reboot(
             shutdown(ctx, dry_run)
         }
         Err(e) => {
-            if kernel.is_some() && !dry_run {
+            if (kernel.is_some() || one_shot_config.is_some()) && !dry_run {
                 let _ = state::clear_next(&ctx.root);
             }
             Err(failure::with_suffix(

@@ -49,7 +49,9 @@ pub struct GlobalOpts {
     #[arg(long, value_name = "DIR", global = true, default_value = "/")]
     pub root: PathBuf,
 
-    /// The config file, as a path on the system (under --root).
+    /// The config file, as a path on the system (under --root). Given to `reboot`, it also holds
+    /// for that reboot's load by the rc script at shutdown: one run's settings without editing
+    /// /etc/sysconfig/kexec (the Ansible role's kexec_reboot_settings).
     #[arg(long, value_name = "FILE", global = true, default_value = crate::config::DEFAULT_PATH)]
     pub config: String,
 

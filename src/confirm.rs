@@ -99,6 +99,12 @@ pub fn confirm(root: &SysRoot) -> Result<Outcome> {
     let same_cmdline = cmdline::split(&staged.cmdline) == cmdline::split(&running_cmdline);
     clear_pending(root)?;
     if same_kernel && same_cmdline {
+        let c = state::ConfirmedBoot {
+            boot_id: state::boot_id(root),
+            staged: staged.clone(),
+            time: state::now(),
+        };
+        state::write_confirmed(root, &c)?;
         return Ok(Outcome::Confirmed(staged));
     }
     let u = Unconfirmed {

@@ -69,7 +69,14 @@ fn load_inner(
     kernel: Option<&str>,
     log: &mut Log,
 ) -> Result<u8> {
-    let (mut settings, warnings) = match ctx.settings() {
+    let next = state::read_next(&ctx.root);
+    // `kexec-reboot --config FILE reboot` asked for FILE's settings for this one reboot.
+    let one_shot = next.as_ref().and_then(|n| n.config.as_deref());
+    let settings = match one_shot {
+        Some(path) if ctx.config == crate::config::DEFAULT_PATH => ctx.settings_from(path),
+        _ => ctx.settings(),
+    };
+    let (mut settings, warnings) = match settings {
         Ok(s) => s,
         Err(e) => {
             // Ours, or one staged before the system came up, must not win at reboot; an
@@ -85,7 +92,6 @@ fn load_inner(
         log.warning(&w.to_string());
     }
 
-    let next = state::read_next(&ctx.root);
     if let Some(n) = &next {
         if n.firmware {
             if !dry_run {

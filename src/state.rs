@@ -156,6 +156,10 @@ pub struct Next {
     pub kernel: Option<String>,
     /// Stage nothing: one firmware reboot.
     pub firmware: bool,
+    /// The config file the next load reads instead of the default (`kexec-reboot --config FILE
+    /// reboot`): one run's settings without editing /etc/sysconfig/kexec.
+    #[serde(default)]
+    pub config: Option<String>,
 }
 
 /// The one-time request of this boot, if any.
@@ -197,6 +201,31 @@ pub fn read_boot(root: &SysRoot) -> Option<BootRecord> {
 pub fn write_boot(root: &SysRoot, rec: &BootRecord) -> Result<()> {
     let text = serde_json::to_string(rec).context("encoding the boot record")?;
     write_atomic(root, BOOT_FILE, &text)
+}
+
+/// The kexec boot that `confirm` found running: the staged kernel and command line came up.
+pub const CONFIRMED_FILE: &str = "/var/run/kexec-reboot.confirmed";
+
+/// This boot came up through kexec into what was staged (`status --json` shows it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmedBoot {
+    /// This boot.
+    pub boot_id: String,
+    /// What the boot before staged.
+    pub staged: Staged,
+    /// Seconds since the epoch.
+    pub time: u64,
+}
+
+/// This boot's confirmation, if it was a confirmed kexec boot.
+pub fn read_confirmed(root: &SysRoot) -> Option<ConfirmedBoot> {
+    read_this_boot(root, CONFIRMED_FILE, |c: &ConfirmedBoot| &c.boot_id)
+}
+
+/// Records that this boot is the confirmed kexec boot (atomically).
+pub fn write_confirmed(root: &SysRoot, c: &ConfirmedBoot) -> Result<()> {
+    let text = serde_json::to_string_pretty(c).context("encoding the confirmation record")?;
+    write_atomic(root, CONFIRMED_FILE, &text)
 }
 
 /// Seconds since the epoch as `2026-11-26 15:11:03 UTC` (no time zone database needed).

@@ -5,6 +5,9 @@ set -eu
 
 PACKAGES="qemu-system-x86 rpm rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils rpm2cpio libpopt-dev libselinux1-dev libsepol-dev libpcre2-dev libc6-i386 fdisk grub-pc-bin grub-efi-amd64-bin grub-common ovmf mtools dosfstools"
 
+# The fleet test (tests/fleet.rs): a virtualenv for ansible-core, and ssh to reach the guests.
+PACKAGES="$PACKAGES python3-venv openssh-client"
+
 missing=""
 for p in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -38,4 +41,14 @@ if ! PATH="$PATH:$scripts" command -v cargo-zigbuild >/dev/null 2>&1 || ! python
     python3 -m pip install -q --disable-pip-version-check $pkgs ||
         # A distribution's own python3 refuses pip installs (PEP 668) unless told.
         python3 -m pip install -q --disable-pip-version-check --break-system-packages $pkgs
+fi
+
+# The fleet test and `make demo-fleet`: ansible-core, pinned, in a virtualenv under target/
+# (the role needs 2.11 or later; this is the version it is tested with).
+ANSIBLE_CORE=2.17.14
+venv="$(cd "$(dirname "$0")/.." && pwd)/target/ansible"
+if ! "$venv/bin/ansible-playbook" --version 2>/dev/null | grep -q "core $ANSIBLE_CORE\]"; then
+    echo "deps: installing ansible-core $ANSIBLE_CORE into $venv (pip)"
+    python3 -m venv "$venv"
+    "$venv/bin/python3" -m pip install -q --disable-pip-version-check "ansible-core==$ANSIBLE_CORE"
 fi

@@ -158,6 +158,32 @@ for k in "$KERNEL_A" "$KERNEL_B"; do
     rm -rf "$ird"
 done
 
+# sshd for the fleet test (tests/vm/guest/init.d/vmnet, enabled by run-vm.sh --ssh): its
+# config, its privilege-separation user, and each kernel's network driver as plain modules in
+# load order (the modules' own `depends=`), in /lib/modules/VERSION/vmnet.
+install -m 0644 "$here/guest/vmnet_sshd_config" "$root/etc/ssh/vmnet_sshd_config"
+printf 'sshd:x:74:65534:sshd privsep:/run/sshd:/usr/sbin/nologin\n' >>"$root/etc/passwd"
+printf 'sshd:!:19000::::::\n' >>"$root/etc/shadow"
+printf 'nogroup:x:65534:\n' >>"$root/etc/group"
+for k in "$KERNEL_A" "$KERNEL_B"; do
+    kdir="$base/kernels/$k/lib/modules/$k"
+    nd="$root/usr/lib/modules/$k/vmnet"
+    mkdir -p "$nd"
+    : >"$nd/order"
+    netmod() {
+        grep -qx "$1" "$nd/order" && return 0
+        f=$(modfile "$kdir" "$1")
+        [ -n "$f" ] || return 0
+        modplain "$f" "$nd/$1.ko"
+        for d in $(objcopy -O binary --only-section=.modinfo "$nd/$1.ko" /dev/stdout |
+            tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+            netmod "$d"
+        done
+        echo "$1" >>"$nd/order"
+    }
+    netmod virtio_net
+done
+
 # /boot/grub/grub.conf as anaconda writes it for a separate /boot: A first, B the default.
 common="ro root=/dev/vda console=ttyS0 panic=-1"
 cat >"$base/boot/grub/grub.conf" <<EOF

@@ -11,6 +11,9 @@ out=${1:?usage: fetch.sh OUTDIR}
 debs="$out/debs"
 mkdir -p "$debs"
 
+# A cache from before sshd was in the image (the fleet test) is fetched again.
+grep -qs ' openssh-server ' "$debs/.complete" || rm -f "$debs/.complete"
+
 if [ -f "$debs/.complete" ] && [ -f "$out/kernels.env" ]; then
     exit 0
 fi
@@ -46,6 +49,9 @@ fi
 # The userland: what the CentOS scripts and the test driver call, plus the libraries of it.
 top="sysvinit-core sysvinit-utils bash coreutils util-linux util-linux-extra mount kexec-tools
 gawk grep sed procps findutils busybox-static"
+
+# sshd, for the fleet test (tests/vm/fleet): Ansible logs in over SSH.
+top="$top openssh-server"
 
 # Library closure: follow Depends/Pre-Depends only into libraries (no maintainer-script
 # machinery such as debconf or perl is wanted in the image).

@@ -41,6 +41,13 @@
 #   --timeout SECONDS    QEMU's hard limit (default 300)
 #   --bench DIR          copy DIR to the guest's /etc/vmtest/bench; vmtest runs its `driver`
 #                        on boot 1 before the action (make bench: bench/guest-driver.sh)
+#   --ssh PORT:DIR       the fleet test: user-mode networking (restrict=on) with 127.0.0.1:PORT
+#                        forwarded to the guest's sshd (tests/vm/guest/init.d/vmnet), root's
+#                        authorized_keys and the host key ssh_host_ed25519_key(.pub) from DIR;
+#                        the test driver (vmtest) is left out, so the guest stays up until told
+#   --firmware-kernel b  with --cycles: a firmware reboot starts kernel B (what the boot loader's
+#                        default entry boots) instead of the --start kernel
+#   (with --cycles, the runs end early once OUTDIR/runs/NAME/stop exists: a caller's shutdown)
 # Environment:
 #   KEXEC_VM_INITSCRIPTS=DIR  use DIR/rc.d/rc, DIR/rc.d/init.d/halt, DIR/rc.d/init.d/functions
 #                             unchanged instead of CentOS 6.10's from KEXEC_THIRDPARTY
@@ -80,6 +87,9 @@ append=""
 bench=""
 bootloader=grub
 boot_disk=""
+ssh=""
+firmware_kernel=""
+netargs=""
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -99,6 +109,8 @@ while [ $# -gt 0 ]; do
     --bench) bench=$2 && shift 2 ;;
     --bootloader) bootloader=$2 && shift 2 ;;
     --boot-disk) boot_disk=$2 && shift 2 ;;
+    --ssh) ssh=$2 && shift 2 ;;
+    --firmware-kernel) firmware_kernel=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
     esac
 done
@@ -255,6 +267,21 @@ if [ -n "$boot_disk" ]; then
         die "--boot-disk $boot_disk: writing the boot loader config"
     sed -i 's|^/dev/vdb |/dev/vdb1|' "$root/etc/fstab"
 fi
+
+if [ -n "$ssh" ]; then
+    keys=${ssh#*:}
+    for f in authorized_keys ssh_host_ed25519_key ssh_host_ed25519_key.pub; do
+        [ -f "$keys/$f" ] || die "--ssh: $keys/$f is missing"
+    done
+    install -d -m 0700 "$root/root/.ssh"
+    install -m 0600 "$keys/authorized_keys" "$root/root/.ssh/authorized_keys"
+    install -m 0600 "$keys/ssh_host_ed25519_key" "$root/etc/ssh/ssh_host_ed25519_key"
+    install -m 0644 "$keys/ssh_host_ed25519_key.pub" "$root/etc/ssh/ssh_host_ed25519_key.pub"
+    CHKCONFIG_ROOT="$root" sh "$top/tests/bin/chkconfig" --add vmnet
+    CHKCONFIG_ROOT="$root" sh "$top/tests/bin/chkconfig" --del vmtest
+    netargs="-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${ssh%%:*}-:22 -device virtio-net-pci,netdev=net0"
+fi
+
 truncate -s 640M "$run/root.img"
 mke2fs -q -F -t ext4 -L root -d "$root" "$run/root.img" || die "mke2fs of the root disk failed"
 if [ -n "$boot_disk" ]; then
@@ -290,7 +317,7 @@ while :; do
             -drive "file=$run/root.img,format=raw,if=none,id=rootdisk" \
             -device virtio-blk-pci,drive=rootdisk \
             -drive "file=$run/boot.img,format=raw,if=none,id=bootdisk" \
-            -device "virtio-blk-pci,drive=bootdisk$bootindex" </dev/null 2>&1
+            -device "virtio-blk-pci,drive=bootdisk$bootindex" $netargs </dev/null 2>&1
         echo $? >"$run/qemu.rc"
     } | while IFS= read -r line || [ -n "$line" ]; do
         now=$(date +%s%N)
@@ -310,10 +337,17 @@ while :; do
     [ "$cycles" -gt 1 ] || break
     printf '%7d VMHOST: run %d: QEMU exited with %s\n' \
         "$((($(date +%s%N) - start) / 1000000))" "$cycle" "$rc" >>"$run/serial.log"
-    if [ "$cycle" -ge "$cycles" ] || [ "$rc" != 0 ]; then
+    if [ "$cycle" -ge "$cycles" ] || [ "$rc" != 0 ] || [ -e "$run/stop" ]; then
         break
     fi
     cycle=$((cycle + 1))
+    if [ "$firmware_kernel" = b ]; then
+        kernel=$KERNEL_B start_kernel=b
+        cmdline="$(echo "$CMDLINE_A" | sed 's/vmtest_entry=A/vmtest_entry=B/')$append"
+    fi
+    if [ -z "$boot_disk" ]; then
+        set -- -kernel "$base/boot/vmlinuz-$kernel" -initrd "$base/boot/initramfs-$kernel.img" -append "$cmdline"
+    fi
     # A power cycle through the firmware: the same disks, kernel A started again.
     printf '%7d VMHOST: run %d: power-cycled, QEMU starts kernel %s again\n' \
         "$((($(date +%s%N) - start) / 1000000))" "$cycle" "$start_kernel" >>"$run/serial.log"
