@@ -95,7 +95,12 @@ pub enum Command {
         dry_run: bool,
     },
     /// Unload a staged kernel (ours or a manual one).
-    Unload,
+    Unload {
+        /// Only a kernel kexec-reboot staged or was staging (the rc script runs this after a
+        /// load that failed or died); a manual load stays.
+        #[arg(long)]
+        ours: bool,
+    },
     /// Say whether a kernel is staged, and whether it is ours.
     Status {
         /// Print a JSON object instead of words.

@@ -13,10 +13,7 @@ use crate::preflight::{self, Check};
 use crate::root::SysRoot;
 use crate::select::{self, Choice};
 
-/// Where the running kernel's version and command line are read (through the root).
-pub const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
-/// The running kernel's command line.
-pub const PROC_CMDLINE: &str = "/proc/cmdline";
+pub use crate::system::{running_version, OSRELEASE, PROC_CMDLINE};
 
 /// Everything `load` needs, and everything an operator wants to see before it.
 #[derive(Debug, Clone, Serialize)]
@@ -73,14 +70,6 @@ pub fn method_name(m: Method) -> &'static str {
         Method::File => "file",
         Method::KexecTools => "kexec-tools",
     }
-}
-
-/// The running kernel's version (`uname -r` through the root), if readable.
-pub fn running_version(root: &SysRoot) -> Option<String> {
-    root.read_to_string(OSRELEASE)
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 /// The boot loader's menu and the scanned kernels, as `settings` asks.
@@ -142,10 +131,8 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
     };
 
     let running_cmdline = || -> Result<String> {
-        let text = root
-            .read_to_string(PROC_CMDLINE)
-            .with_context(|| "the running command line is needed (KEXEC_CMDLINE); set KEXEC_CMDLINE to a literal command line")?;
-        Ok(cmdline::clean_running(&text))
+        crate::system::running_cmdline(root)
+            .with_context(|| "the running command line is needed (KEXEC_CMDLINE); set KEXEC_CMDLINE to a literal command line")
     };
     let (base, cmdline_from) = match &settings.cmdline {
         CmdlineChoice::Literal(s) => (s.clone(), "KEXEC_CMDLINE".to_string()),

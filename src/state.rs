@@ -1,23 +1,26 @@
-//! What we staged, so `status` can tell our image from one loaded by hand.
+//! What we staged, so `status` can tell our image from one loaded by hand, and the one writer
+//! of our files.
 //!
-//! One small JSON file under /var/run, written atomically (temporary file, then rename) with
-//! mode 0644. It names the boot it was written in (`/proc/sys/kernel/random/boot_id`): a record
-//! from another boot says nothing about what is loaded now.
+//! Small JSON files under /var/run, each naming the boot it was written in (a record from
+//! another boot says nothing about what is loaded now). Every file we write (these, the
+//! confirmation records, the grubenv rewrite) goes through [`replace_file`]: a temporary file
+//! created exclusively and never through a link, synced, renamed over the old one, and the
+//! directory synced. Our own directory (/var/lib/kexec-reboot) is root's and 0700, checked
+//! before each write.
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::root::SysRoot;
+use crate::system::boot_id;
 
 /// Where the record lives.
 pub const STATE_FILE: &str = "/var/run/kexec-reboot.state";
-/// This boot's id.
-pub const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
 
 /// A record of one staged load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,37 +41,82 @@ pub struct Staged {
     pub time: u64,
 }
 
-/// This boot's id, or an empty string when the kernel does not say.
-pub fn boot_id(root: &SysRoot) -> String {
-    root.read_to_string(BOOT_ID)
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
-}
-
 /// The record of this boot's load, if any (records of other boots are ignored).
 pub fn read(root: &SysRoot) -> Option<Staged> {
     read_this_boot(root, STATE_FILE, |s: &Staged| &s.boot_id)
 }
 
-/// Writes `text` to `sys_path` atomically, mode 0644, creating the directory if needed.
+/// Our own directory, kept across reboots: root's, mode 0700.
+pub const PRIVATE_DIR: &str = "/var/lib/kexec-reboot";
+
+/// Makes sure `sys_dir` is a directory (not a link) that only the expected owner (root, or a
+/// `--root` tree's owner) can write: created 0700 whatever the umask; one left open to others
+/// by an older version is closed (0700) when it is the owner's, refused when it is not.
+pub fn ensure_private_dir(root: &SysRoot, sys_dir: &str) -> Result<()> {
+    let host = root.host_path(sys_dir)?;
+    match fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&host)
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e).with_context(|| format!("creating {sys_dir}")),
+    }
+    let owner = crate::trust::expected_owner(root).map_err(anyhow::Error::msg)?;
+    let md = fs::symlink_metadata(&host)
+        .with_context(|| format!("reading the attributes of {sys_dir}"))?;
+    if !md.file_type().is_dir() {
+        bail!("{sys_dir} is not a directory (a link?); remove it so that it can be made again, root's and 0700");
+    }
+    if md.uid() != owner {
+        bail!(
+            "{sys_dir} is owned by uid {}, so another user could plant files there; chown root {sys_dir} and chmod 0700 it",
+            md.uid()
+        );
+    }
+    if md.mode() & 0o077 != 0 {
+        fs::set_permissions(&host, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {sys_dir} 0700"))?;
+    }
+    Ok(())
+}
+
+/// Writes `text` to `sys_path` atomically, mode 0644 (0600 in our own directory, which is
+/// checked first), creating a missing directory.
 pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
     let path = root.host_path(sys_path)?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("creating the directory of {sys_path}"))?;
-    }
-    replace_file(&path, sys_path, text.as_bytes(), 0o644)
+    let mode = if Path::new(sys_path).parent() == Some(Path::new(PRIVATE_DIR)) {
+        ensure_private_dir(root, PRIVATE_DIR)?;
+        0o600
+    } else {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)
+                .with_context(|| format!("creating the directory of {sys_path}"))?;
+        }
+        0o644
+    };
+    replace_file(&path, sys_path, text.as_bytes(), mode)
 }
 
 /// Replaces the file at host path `path` (shown as `shown` in messages) with `bytes`: a
-/// temporary file beside it, given `mode` (whatever the umask), synced, then renamed over it.
+/// temporary file beside it, created exclusively and never through a link (a leftover or
+/// planted one is removed first; removing never follows a link), given `mode` (whatever the
+/// umask), synced, renamed over the old one; then the directory is synced so the rename
+/// survives a crash.
 pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result<()> {
     let mut tmp = path.as_os_str().to_os_string();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
+    match fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing the leftover {shown}.tmp")),
+    }
     let mut f = fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .mode(mode)
         .open(&tmp)
         .with_context(|| format!("writing {shown}.tmp"))?;
@@ -76,7 +124,13 @@ pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result
         .and_then(|_| f.write_all(bytes))
         .and_then(|_| f.sync_all())
         .with_context(|| format!("writing {shown}.tmp"))?;
-    fs::rename(&tmp, path).with_context(|| format!("renaming {shown}.tmp to {shown}"))
+    fs::rename(&tmp, path).with_context(|| format!("renaming {shown}.tmp to {shown}"))?;
+    if let Some(dir) = path.parent() {
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("syncing the directory of {shown}"))?;
+    }
+    Ok(())
 }
 
 /// Removes `sys_path`; a missing file is fine.
@@ -113,6 +167,53 @@ pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
 /// Removes the record (after an unload). A missing record is fine.
 pub fn clear(root: &SysRoot) -> Result<()> {
     remove(root, STATE_FILE)
+}
+
+/// Written just before a load and removed once it is recorded (or unloaded): an image staged
+/// while it is there is ours even if the process died before writing [`STATE_FILE`].
+pub const LOADING_FILE: &str = "/var/run/kexec-reboot.loading";
+
+/// A load under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loading {
+    pub boot_id: String,
+    /// The process that loads.
+    pub pid: u32,
+    /// Seconds since the epoch.
+    pub time: u64,
+}
+
+/// Records that a load is under way in this boot.
+pub fn write_loading(root: &SysRoot) -> Result<()> {
+    let rec = Loading {
+        boot_id: boot_id(root),
+        pid: std::process::id(),
+        time: now(),
+    };
+    let text = serde_json::to_string(&rec).context("encoding the load marker")?;
+    write_atomic(root, LOADING_FILE, &text)
+}
+
+/// The load under way in this boot, if any.
+pub fn read_loading(root: &SysRoot) -> Option<Loading> {
+    read_this_boot(root, LOADING_FILE, |l: &Loading| &l.boot_id)
+}
+
+/// Removes the load marker.
+pub fn clear_loading(root: &SysRoot) -> Result<()> {
+    remove(root, LOADING_FILE)
+}
+
+/// Where `load` tells the rc script's guard how long it may take: "PID SECONDS".
+pub const GUARD_FILE: &str = "/var/run/kexec-reboot.guard";
+
+/// Tells the guard this process's bound (KEXEC_TIMEOUT), as the one reader of the config.
+pub fn announce_timeout(root: &SysRoot, secs: u64) -> Result<()> {
+    write_atomic(
+        root,
+        GUARD_FILE,
+        &format!("{} {secs}\n", std::process::id()),
+    )
 }
 
 /// Seconds since the epoch, now.

@@ -1,0 +1,68 @@
+//! One lock around every command that changes what is staged or recorded.
+//!
+//! Two `load`s at once (the rc script's and an operator's, or two Ansible runs) would each
+//! unload or rename over the other's work; `flock(2)` on one file serialises them. The lock
+//! is released when the process exits, however it exits, so a crash never leaves it held.
+//! Where /var/run cannot be written (a read-only /var), the directory itself is locked.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+
+use crate::root::SysRoot;
+
+/// The lock file.
+pub const LOCK_FILE: &str = "/var/run/kexec-reboot.lock";
+/// Locked instead when the lock file cannot be created.
+const LOCK_DIR: &str = "/var/run";
+
+/// Held while a state-changing command runs; dropping it releases the lock.
+#[derive(Debug)]
+pub struct Lock {
+    _held: Flock<File>,
+}
+
+fn open_lock_file(root: &SysRoot) -> Result<File> {
+    let file = root.host_path(LOCK_FILE)?;
+    let opened = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&file);
+    match opened {
+        Ok(f) => Ok(f),
+        // A read-only or full /var: lock the directory, which every process sees the same.
+        Err(_) => {
+            let dir = root.host_path(LOCK_DIR)?;
+            File::open(&dir).with_context(|| format!("opening {LOCK_DIR} to lock it"))
+        }
+    }
+}
+
+/// Takes the lock, waiting up to `wait` for another command to finish.
+pub fn take(root: &SysRoot, wait: Duration) -> Result<Lock> {
+    let mut file = open_lock_file(root)?;
+    let deadline = Instant::now() + wait;
+    loop {
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(held) => return Ok(Lock { _held: held }),
+            Err((f, Errno::EWOULDBLOCK)) if Instant::now() < deadline => {
+                file = f;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err((_, Errno::EWOULDBLOCK)) => {
+                return Err(anyhow!(
+                    "another kexec-reboot command still holds {LOCK_FILE} after {}s; try again when it has finished",
+                    wait.as_secs()
+                ))
+            }
+            Err((_, e)) => return Err(anyhow!("locking {LOCK_FILE}: {e}")),
+        }
+    }
+}
