@@ -126,7 +126,7 @@ pub fn open_checked(root: &SysRoot, sys_path: &str, what: &str) -> Result<File, 
         .map_err(|e| format!("{}: {e}", shown(&real)))?;
     if !md.is_file() {
         return Err(format!(
-            "{}: the {what} is not a regular file",
+            "{}: the {what} is not a regular file; put a regular file there",
             shown(&real)
         ));
     }
@@ -229,7 +229,7 @@ mod tests {
         // A link through a directory another user can write: re-pointable after the check.
         fs::create_dir(t.path().join("home")).unwrap();
         fs::set_permissions(t.path().join("home"), fs::Permissions::from_mode(0o777)).unwrap();
-        std::os::unix::fs::symlink("/boot/vmlinuz-1", t.path().join("home/link")).unwrap();
+        std::os::unix::fs::symlink("../boot/vmlinuz-1", t.path().join("home/link")).unwrap();
         std::os::unix::fs::symlink(t.path().join("home/link"), t.path().join("boot/via-home"))
             .unwrap();
         let m = distrust(&root, "/boot/via-home", "kernel").expect("link in a 0777 dir refused");

@@ -1219,3 +1219,82 @@ fn a_kernel_cut_inside_its_header_is_truncated_not_pe_only() {
 fn an_unset_bls_variable_leaves_no_root_and_is_refused() {
     assert_case("bls: $kernelopts undefined leaves no root= and is refused");
 }
+
+// ---- issue 13a: records, links and files that must fail closed ------------------------------
+// (A block of its own: other issues append their cases to `cases()` above.)
+
+fn cases_13a() -> Vec<Case> {
+    use Expect::Refused;
+    vec![
+        Case {
+            name: "13a state: a truncated unconfirmed-boot record",
+            fixture: "centos5-seed",
+            breaks: |r| {
+                put(
+                    r,
+                    "/var/lib/kexec-reboot/unconfirmed.json",
+                    b"{\"staged\": {\"boot_id\": \"b",
+                )
+            },
+            expect: Refused {
+                code: 6,
+                names: "/var/lib/kexec-reboot/unconfirmed.json",
+                todo: "status --clear",
+            },
+        },
+        Case {
+            name: "13a kernel: behind a link in a directory another user can write",
+            fixture: "centos5-seed",
+            breaks: |r| {
+                let k = r.join(C5_KERNEL.trim_start_matches('/'));
+                fs::rename(&k, r.join("boot/real")).expect("moving the kernel");
+                fs::create_dir_all(r.join("home/u")).expect("making /home/u");
+                fs::set_permissions(r.join("home/u"), fs::Permissions::from_mode(0o777))
+                    .expect("chmod /home/u");
+                std::os::unix::fs::symlink("../../boot/real", r.join("home/u/link"))
+                    .expect("linking");
+                std::os::unix::fs::symlink("../home/u/link", &k).expect("linking");
+            },
+            expect: Refused {
+                code: 4,
+                names: "/home/u",
+                todo: "chmod go-w",
+            },
+        },
+        Case {
+            name: "13a config: a FIFO at /etc/sysconfig/kexec",
+            fixture: "centos5-seed",
+            breaks: |r| {
+                let p = r.join("etc/sysconfig/kexec");
+                fs::create_dir_all(r.join("etc/sysconfig")).expect("making /etc/sysconfig");
+                let _ = fs::remove_file(&p);
+                let st = Command::new("mkfifo").arg(&p).status().expect("mkfifo");
+                assert!(st.success(), "mkfifo");
+            },
+            expect: Refused {
+                code: 3,
+                names: "/etc/sysconfig/kexec",
+                todo: "put a regular file there",
+            },
+        },
+    ]
+}
+
+#[test]
+fn bad_input_matrix_13a() {
+    let mut failures = Vec::new();
+    let cases = cases_13a();
+    for case in &cases {
+        let bad = check(case);
+        if !bad.is_empty() {
+            failures.push(format!("case {:?}:\n  {}", case.name, bad.join("\n  ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
