@@ -221,9 +221,9 @@ fn load_inner(
         }
     }
     // From here until the record, a crash leaves an image no record calls ours: this marker
-    // does, for `unload --ours`.
-    state::write_loading(&ctx.root)
-        .with_context(|| "recording that a load is under way (for the unload after a crash)")?;
+    // does, for `unload --ours`. Where /var/run cannot be written (read-only or full), the
+    // record cannot be either, and the failure path after the load says so.
+    let _ = state::write_loading(&ctx.root);
     let method = load::load(&ctx.root, &p, &settings, ctx.target, deadline)?;
     if system::kexec_loaded(&ctx.root) == Some(false) {
         return Err(Failure::new(Kind::Load, format!("{method} of {} reported success but /sys/kernel/kexec_loaded says nothing is staged", p.kernel)).into());
