@@ -28,6 +28,10 @@ pub struct Lock {
 
 fn open_lock_file(root: &SysRoot) -> Result<File> {
     let file = root.host_path(LOCK_FILE)?;
+    // /var/run is there on a running system; a --root tree may lack it.
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
     let opened = OpenOptions::new()
         .read(true)
         .write(true)
