@@ -20,6 +20,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
+use nix::fcntl::{fcntl, FcntlArg, FdFlag};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
@@ -159,8 +160,8 @@ fn memfd(name: &str) -> Result<File> {
             Ok(f) => {
                 let _ = std::fs::remove_file(&path);
                 // std opens with close-on-exec; the child kexec must inherit this one.
-                // SAFETY: F_SETFD on a descriptor we own.
-                unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETFD, 0) };
+                fcntl(f.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()))
+                    .with_context(|| format!("letting kexec-tools read {path}"))?;
                 return Ok(f);
             }
             Err(e) => last = Some(format!("{path}: {e}")),
