@@ -11,6 +11,9 @@ use std::collections::HashMap;
 /// Deeper nesting than this is not evaluated (adversarial input must not blow the stack).
 pub const MAX_DEPTH: usize = 64;
 
+/// The start of the problem reported when nesting passes [`MAX_DEPTH`].
+pub const TOO_DEEP: &str = "nesting deeper than 64 levels";
+
 /// A piece of a word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
@@ -353,7 +356,7 @@ impl Parser {
         if depth > MAX_DEPTH {
             self.problems.push(problem(
                 self.line(),
-                "nesting too deep; the rest is ignored",
+                format!("{TOO_DEEP}; the rest is ignored"),
             ));
             self.pos = self.toks.len();
             return (cmds, None);
@@ -809,7 +812,7 @@ mod tests {
         let deep = "{ ".repeat(10_000);
         let (_, problems) = parse(&deep);
         assert!(
-            problems.iter().any(|p| p.message.contains("too deep")),
+            problems.iter().any(|p| p.message.starts_with(TOO_DEEP)),
             "deep nesting cut off"
         );
         for junk in [
