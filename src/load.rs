@@ -64,16 +64,12 @@ fn initrd_file(root: &SysRoot, initrds: &[String]) -> Result<Option<File>> {
     match initrds {
         [] => Ok(None),
         [one] => {
-            let host = root.host_path(one)?;
-            Ok(Some(
-                File::open(&host).with_context(|| format!("opening {one}"))?,
-            ))
+            Ok(Some(root.open(one)?))
         }
         several => {
             let mut out = memfd("kexec-reboot-initrd")?;
             for i in several {
-                let host = root.host_path(i)?;
-                let mut f = File::open(&host).with_context(|| format!("opening {i}"))?;
+                let mut f = root.open(i)?;
                 let mut buf = Vec::new();
                 f.read_to_end(&mut buf)
                     .with_context(|| format!("reading {i}"))?;
@@ -155,8 +151,7 @@ fn kexec_file_load(kernel: &File, initrd: Option<&File>, cmdline: &str) -> Resul
 
 /// Loads with `kexec_file_load(2)` in a worker thread, waiting at most `timeout`.
 fn load_file(root: &SysRoot, plan: &Plan, timeout: Duration) -> Result<Result<(), i32>> {
-    let host = root.host_path(&plan.kernel)?;
-    let kernel = File::open(&host).with_context(|| format!("opening {}", plan.kernel))?;
+    let kernel = root.open(&plan.kernel)?;
     let initrd = initrd_file(root, &plan.initrds)?;
     let cmdline = plan.cmdline.clone();
     let (tx, rx) = mpsc::channel();
@@ -243,7 +238,7 @@ fn run_kexec_tools(settings: &Settings, args: &[String], timeout: Duration) -> R
 
 /// Loads with `kexec -l`.
 fn load_kexec_tools(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<()> {
-    let kernel = root.host_path(&plan.kernel)?;
+    let kernel = root.exec_arg(&plan.kernel)?;
     let mut args = vec!["-l".to_string(), kernel.to_string_lossy().into_owned()];
     // Keep the joined initrd open until kexec has read it.
     let joined = if plan.initrds.len() > 1 {
@@ -256,7 +251,7 @@ fn load_kexec_tools(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<
     } else if let Some(one) = plan.initrds.first() {
         args.push(format!(
             "--initrd={}",
-            root.host_path(one)?.to_string_lossy()
+            root.exec_arg(one)?.to_string_lossy()
         ));
     }
     args.push(format!("--command-line={}", plan.cmdline));
@@ -288,18 +283,11 @@ const FAKE_LOG: &str = "/sys/kernel/kexec-reboot-fake.log";
 const FAKE_ERRNO: &str = "/sys/kernel/kexec-reboot-fake-errno";
 
 fn fake_write(root: &SysRoot, loaded: bool, line: &str) -> Result<()> {
-    let flag = root.host_path(KEXEC_LOADED)?;
-    if let Some(dir) = flag.parent() {
-        std::fs::create_dir_all(dir).context("creating the fake kernel's /sys/kernel")?;
-    }
-    std::fs::write(&flag, if loaded { "1\n" } else { "0\n" })
-        .context("writing the fake kexec_loaded")?;
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(root.host_path(FAKE_LOG)?)
-        .context("writing the fake kernel's log")?;
-    writeln!(log, "{line}").context("writing the fake kernel's log")
+    root.create_dir_all("/sys/kernel", 0o755)?;
+    root.write_atomic(KEXEC_LOADED, if loaded { b"1\n" } else { b"0\n" }, 0o644)?;
+    let mut log = root.read(FAKE_LOG).unwrap_or_default();
+    log.extend_from_slice(format!("{line}\n").as_bytes());
+    root.write_atomic(FAKE_LOG, &log, 0o644)
 }
 
 fn fake_errno(root: &SysRoot) -> Option<i32> {

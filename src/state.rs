@@ -4,11 +4,6 @@
 //! mode 0644. It names the boot it was written in (`/proc/sys/kernel/random/boot_id`): a record
 //! from another boot says nothing about what is loaded now.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -52,40 +47,15 @@ pub fn read(root: &SysRoot) -> Option<Staged> {
 
 /// Writes `text` to `sys_path` atomically, mode 0644, creating the directory if needed.
 pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
-    let path = root.host_path(sys_path)?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("creating the directory of {sys_path}"))?;
+    if let Some(dir) = std::path::Path::new(sys_path).parent() {
+        root.create_dir_all(&dir.to_string_lossy(), 0o755)?;
     }
-    replace_file(&path, sys_path, text.as_bytes(), 0o644)
-}
-
-/// Replaces the file at host path `path` (shown as `shown` in messages) with `bytes`: a
-/// temporary file beside it, given `mode` (whatever the umask), synced, then renamed over it.
-pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result<()> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .with_context(|| format!("writing {shown}.tmp"))?;
-    f.set_permissions(fs::Permissions::from_mode(mode))
-        .and_then(|_| f.write_all(bytes))
-        .and_then(|_| f.sync_all())
-        .with_context(|| format!("writing {shown}.tmp"))?;
-    fs::rename(&tmp, path).with_context(|| format!("renaming {shown}.tmp to {shown}"))
+    root.write_atomic(sys_path, text.as_bytes(), 0o644)
 }
 
 /// Removes `sys_path`; a missing file is fine.
 pub fn remove(root: &SysRoot, sys_path: &str) -> Result<()> {
-    match fs::remove_file(root.host_path(sys_path)?) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("removing {sys_path}")),
-    }
+    root.remove(sys_path)
 }
 
 /// A JSON record, if it is there and readable.

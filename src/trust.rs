@@ -18,35 +18,21 @@ pub fn distrust(root: &SysRoot, sys_path: &str, what: &str) -> Option<String> {
     let owner = if root.is_host() {
         0
     } else {
-        match std::fs::metadata(root.base()) {
+        match root.metadata("/") {
             Ok(md) => md.uid(),
-            Err(e) => return Some(format!("{}: {e}", root.base().display())),
+            Err(e) => return Some(format!("{}: {e:#}", root.base().display())),
         }
     };
-    let host = match root.host_path(sys_path) {
-        Ok(h) => h,
+    // Links are resolved inside the tree; one that leads out of it is refused there.
+    let real = match root.resolve(sys_path) {
+        Ok(r) => r,
         Err(e) => return Some(format!("{e:#}")),
     };
-    let real = match std::fs::canonicalize(&host) {
-        Ok(r) => r,
-        Err(e) => return Some(format!("{sys_path}: {e}")),
-    };
-    let base = std::fs::canonicalize(root.base()).unwrap_or_else(|_| root.base().to_path_buf());
-    let Ok(inside) = real.strip_prefix(&base) else {
-        return Some(format!(
-            "{sys_path}: a link that leads out of {}; point it inside",
-            base.display()
-        ));
-    };
-    let shown = |p: &Path| -> String {
-        match p.strip_prefix(&base) {
-            Ok(rel) => format!("/{}", rel.display()),
-            Err(_) => p.display().to_string(),
-        }
-    };
-    let md = match std::fs::metadata(&real) {
+    let real = Path::new(&real);
+    let shown = |p: &Path| -> String { p.display().to_string() };
+    let md = match root.metadata(&real.to_string_lossy()) {
         Ok(md) => md,
-        Err(e) => return Some(format!("{sys_path}: {e}")),
+        Err(e) => return Some(format!("{sys_path}: {:#}", e.root_cause())),
     };
     let who = if owner == 0 {
         "root".to_string()
@@ -74,11 +60,8 @@ pub fn distrust(root: &SysRoot, sys_path: &str, what: &str) -> Option<String> {
         ));
     }
     // Every directory from the file up to the top of the tree.
-    let mut dir = real.parent();
-    let depth = inside.components().count();
-    for _ in 0..depth {
-        let Some(d) = dir else { break };
-        if let Ok(dmd) = std::fs::metadata(d) {
+    for d in real.ancestors().skip(1) {
+        if let Ok(dmd) = root.metadata(&d.to_string_lossy()) {
             let mode = dmd.mode();
             if dmd.uid() != owner && dmd.uid() != 0 {
                 return Some(format!(
@@ -95,7 +78,6 @@ pub fn distrust(root: &SysRoot, sys_path: &str, what: &str) -> Option<String> {
                 ));
             }
         }
-        dir = d.parent();
     }
     None
 }
@@ -157,9 +139,14 @@ mod tests {
         );
         fs::set_permissions(t.path().join("boot"), fs::Permissions::from_mode(0o755)).unwrap();
 
-        std::os::unix::fs::symlink("/etc/passwd", t.path().join("boot/escape")).unwrap();
+        std::os::unix::fs::symlink("../../../../../../../../etc/passwd", t.path().join("boot/escape"))
+            .unwrap();
         let m = distrust(&root, "/boot/escape", "kernel").expect("link out of the tree refused");
         assert!(m.contains("leads out"), "{m}");
+        // An absolute link is resolved inside the tree, never on the host.
+        std::os::unix::fs::symlink("/etc/passwd", t.path().join("boot/abs")).unwrap();
+        let m = distrust(&root, "/boot/abs", "kernel").expect("the tree has no /etc/passwd");
+        assert!(m.contains("No such file"), "{m}");
 
         fs::create_dir(t.path().join("boot/dir")).unwrap();
         assert!(distrust(&root, "/boot/dir", "kernel")

@@ -511,3 +511,70 @@ fn seeds_are_valid_inputs() {
         "grub.cfg seed: {problems:?}"
     );
 }
+
+// ---- deep nesting and long chains (issue 13, defect 2) ----------------------------------------
+
+/// Shapes that made a parser recurse once per repetition: `(prefix, repeated, suffix)`.
+const DEEP: &[(&str, &str, &str)] = &[
+    ("if [ ", "! ", "x ]; then\nset default=1\nfi\n"),
+    ("if [ ", "a = b -o ", "x ]; then\nset default=1\nfi\n"),
+    ("if [ ", "x -a ", "x ]; then\nset default=1\nfi\n"),
+    ("if test ", "! -a ! -o ", "x ; then\nset default=1\nfi\n"),
+    ("if false; then\n", "elif false; then\n", "fi\n"),
+    ("if [ $u ]; then\n", "elif [ $v ]; then\nset default=1\n", "fi\n"),
+    ("", "{\n", ""),
+    ("", "if true; then\n", ""),
+    ("", "submenu 'S' {\n", ""),
+    ("", "menuentry 'M' {\nif true; then\n", ""),
+    ("", "function f {\n", ""),
+    ("", "for x in a; do\n", ""),
+    ("", "if [ x ] ; then\n{\nsubmenu 'S' {\n", ""),
+];
+
+/// A grub.cfg with `rep` repeated `n` times, then two entries.
+fn deep_cfg(prefix: &str, rep: &str, suffix: &str, n: usize) -> Vec<u8> {
+    format!(
+        "{prefix}{}{suffix}menuentry 'A' {{\nlinux /vmlinuz-1\n}}\n",
+        rep.repeat(n)
+    )
+    .into_bytes()
+}
+
+proptest! {
+    #![proptest_config(cfg(24))]
+
+    /// Every shape, any depth up to 20,000, through every text parser: no stack overflow
+    /// (which aborts the process: no unload, no error line).
+    #[test]
+    fn deep_nesting_never_overflows(
+        shape in 0..DEEP.len(),
+        n in prop_oneof![1usize..200, 5_000usize..20_000],
+    ) {
+        let (prefix, rep, suffix) = DEEP[shape];
+        let cfg = deep_cfg(prefix, rep, suffix, n);
+        run_grub2(&cfg, GRUBENV[1])?;
+        run_script(&cfg)?;
+        run_grub_legacy(&cfg, None)?;
+        run_bls(&cfg)?;
+        run_config(&cfg)?;
+    }
+}
+
+/// The largest depth of every shape, once, outside proptest (which would shrink a crash).
+#[test]
+fn deepest_shapes_are_parsed() {
+    let exists = |p: &str| p.starts_with("/boot/");
+    let ctx = grub2::Context {
+        file: "/boot/grub2/grub.cfg",
+        grubenv: None,
+        platform: Some("pc"),
+        exists: &exists,
+        bls: &[],
+    };
+    for (prefix, rep, suffix) in DEEP {
+        let cfg = text(&deep_cfg(prefix, rep, suffix, 50_000));
+        let menu = grub2::parse(&cfg, &ctx);
+        assert!(menu.entries.len() <= 1, "{rep:?}: at most the one entry");
+        let _ = script::parse(&cfg);
+    }
+}
