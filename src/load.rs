@@ -63,9 +63,7 @@ fn errno_words(errno: i32, kernel: &str) -> String {
 fn initrd_file(root: &SysRoot, initrds: &[String]) -> Result<Option<File>> {
     match initrds {
         [] => Ok(None),
-        [one] => {
-            Ok(Some(root.open(one)?))
-        }
+        [one] => Ok(Some(root.open(one)?)),
         several => {
             let mut out = memfd("kexec-reboot-initrd")?;
             for i in several {
@@ -177,6 +175,13 @@ fn load_file(root: &SysRoot, plan: &Plan, timeout: Duration) -> Result<Result<()
 /// failure.
 fn run_kexec_tools(settings: &Settings, args: &[String], timeout: Duration) -> Result<()> {
     let tool = &settings.kexec_tools;
+    // Run as root: refuse a binary another user could have replaced (never run under --root).
+    let host = SysRoot::new("/");
+    if host.exists(tool) {
+        if let Some(why) = crate::trust::distrust(&host, tool, "kexec-tools binary") {
+            return Err(Failure::new(Kind::Load, format!("{why}; not run")).into());
+        }
+    }
     let mut child = Command::new(tool)
         .args(args)
         .stdin(Stdio::null())

@@ -138,6 +138,19 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
         }
     }
 
+    // kexec-tools runs as root (for `kexec -l`, and `kexec -u` to unload): only root may
+    // choose that binary too.
+    let tool = &settings.kexec_tools;
+    if root.exists(tool) {
+        match trust::distrust(root, tool, "kexec-tools binary") {
+            None => checks.push(pass(
+                "kexec-tools",
+                format!("{tool}: owned and writable by root only"),
+            )),
+            Some(why) => checks.push(fail("kexec-tools", why)),
+        }
+    }
+
     // The initrds.
     for i in &plan.initrds {
         match root.metadata(i) {

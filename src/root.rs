@@ -26,6 +26,10 @@ const MAX_LINKS: usize = 40;
 /// comes near it.
 pub const MAX_READ: u64 = 4 << 20;
 
+/// The read cap for files that are small by nature: a grubenv block (1 KiB), a BLS entry, GRUB
+/// legacy's `default` file, a /proc file.
+pub const MAX_SMALL: u64 = 64 << 10;
+
 /// A directory that stands for `/`.
 #[derive(Debug, Clone)]
 pub struct SysRoot {
@@ -110,7 +114,10 @@ impl SysRoot {
                 bail!("{sys_path}: more than {MAX_LINKS} symlinks (a loop?)");
             }
             let target = fs::read_link(&host).with_context(|| {
-                format!("reading the link /{} (on the way to {sys_path})", done.join("/"))
+                format!(
+                    "reading the link /{} (on the way to {sys_path})",
+                    done.join("/")
+                )
             })?;
             done.pop();
             let target = target.to_string_lossy().into_owned();
@@ -146,12 +153,17 @@ impl SysRoot {
 
     /// Opens `sys_path` for reading (links resolved inside the tree; never blocks on a FIFO).
     pub fn open(&self, sys_path: &str) -> Result<File> {
+        self.open_as(sys_path, "opening")
+    }
+
+    /// [`SysRoot::open`], the error saying `doing` ("reading /boot/grub/grub.conf: …").
+    fn open_as(&self, sys_path: &str, doing: &str) -> Result<File> {
         let host = self.host(sys_path)?;
         OpenOptions::new()
             .read(true)
             .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC).bits())
             .open(&host)
-            .with_context(|| format!("opening {sys_path}"))
+            .with_context(|| format!("{doing} {sys_path}"))
     }
 
     /// The whole file as text (invalid UTF-8 is replaced, never fatal), at most [`MAX_READ`].
@@ -168,7 +180,7 @@ impl SysRoot {
     /// The whole file as bytes; a file larger than `cap`, or one that is not a regular file
     /// (a device, a FIFO), is refused with an error naming it.
     pub fn read_capped(&self, sys_path: &str, cap: u64) -> Result<Vec<u8>> {
-        let f = self.open(sys_path)?;
+        let f = self.open_as(sys_path, "reading")?;
         let md = f
             .metadata()
             .with_context(|| format!("reading the attributes of {sys_path}"))?;
@@ -177,7 +189,7 @@ impl SysRoot {
         }
         let too_big = || {
             anyhow::anyhow!(
-                "{sys_path}: larger than {}, far more than any real one; check what it holds",
+                "{sys_path}: larger than {}, far more than any real one holds; replace it with a good copy",
                 shown_size(cap)
             )
         };

@@ -26,7 +26,10 @@ fn link(dir: &Path, sys_path: &str, target: &str) {
 fn paths_keep_the_root() {
     let (d, r) = tree();
     put(d.path(), "/boot/grub/grub.conf", b"x");
-    assert_eq!(r.resolve("/boot/grub/grub.conf").unwrap(), "/boot/grub/grub.conf");
+    assert_eq!(
+        r.resolve("/boot/grub/grub.conf").unwrap(),
+        "/boot/grub/grub.conf"
+    );
     assert_eq!(
         r.exec_arg("/boot/grub/grub.conf").unwrap(),
         r.base().join("boot/grub/grub.conf")
@@ -57,18 +60,35 @@ fn absolute_links_are_resolved_inside_the_tree() {
         b"inside",
         "a linked directory on the way"
     );
-    assert_eq!(r.resolve("/boot/grub2/grub.conf").unwrap(), "/boot/grub/grub.conf");
+    assert_eq!(
+        r.resolve("/boot/grub2/grub.conf").unwrap(),
+        "/boot/grub/grub.conf"
+    );
     link(d.path(), "/boot/rel", "../etc/grub2.conf");
-    assert_eq!(r.read("/boot/rel").unwrap(), b"inside", "relative, then absolute");
+    assert_eq!(
+        r.read("/boot/rel").unwrap(),
+        b"inside",
+        "relative, then absolute"
+    );
 }
 
 #[test]
 fn links_that_leave_the_tree_are_refused() {
     let (d, r) = tree();
-    link(d.path(), "/boot/escape", "../../../../../../../../etc/passwd");
+    link(
+        d.path(),
+        "/boot/escape",
+        "../../../../../../../../etc/passwd",
+    );
     let err = format!("{:#}", r.read("/boot/escape").unwrap_err());
-    assert!(err.contains("/boot/escape") && err.contains("leads out"), "{err}");
-    assert!(!r.exists("/boot/escape"), "an escaping link does not exist here");
+    assert!(
+        err.contains("/boot/escape") && err.contains("leads out"),
+        "{err}"
+    );
+    assert!(
+        !r.exists("/boot/escape"),
+        "an escaping link does not exist here"
+    );
     link(d.path(), "/a", "/b");
     link(d.path(), "/b", "/a");
     let err = format!("{:#}", r.read("/a").unwrap_err());
@@ -81,7 +101,11 @@ fn links_that_leave_the_tree_are_refused() {
 fn reads_are_bounded() {
     let (d, r) = tree();
     put(d.path(), "/small", &[b'x'; 100]);
-    assert_eq!(r.read_capped("/small", 100).unwrap().len(), 100, "at the cap");
+    assert_eq!(
+        r.read_capped("/small", 100).unwrap().len(),
+        100,
+        "at the cap"
+    );
     let err = format!("{:#}", r.read_capped("/small", 99).unwrap_err());
     assert!(err.starts_with("/small: larger than 99 bytes"), "{err}");
     let big = fs::File::create(d.path().join("big")).unwrap();
@@ -95,7 +119,10 @@ fn reads_are_bounded() {
 
     nix::unistd::mkfifo(&d.path().join("fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
     let err = format!("{:#}", r.read("/fifo").unwrap_err());
-    assert!(err.contains("not a regular file"), "a FIFO does not block: {err}");
+    assert!(
+        err.contains("not a regular file"),
+        "a FIFO does not block: {err}"
+    );
 }
 
 /// Regression (issue 13, defect 11): the grubenv path was resolved on the host, so a link to
@@ -107,24 +134,48 @@ fn writes_stay_inside_the_tree() {
     let victim = outside.path().join("victim");
     let (d, r) = tree();
     link(d.path(), "/boot/grub2/grubenv", victim.to_str().unwrap());
-    fs::create_dir_all(d.path().join(victim.parent().unwrap().strip_prefix("/").unwrap()))
+    fs::create_dir_all(
+        d.path()
+            .join(victim.parent().unwrap().strip_prefix("/").unwrap()),
+    )
+    .unwrap();
+    r.write_atomic("/boot/grub2/grubenv", b"new", 0o644)
         .unwrap();
-    r.write_atomic("/boot/grub2/grubenv", b"new", 0o644).unwrap();
-    assert_eq!(fs::read(&victim).unwrap(), b"keep", "the host file is untouched");
-    assert_eq!(r.read("/boot/grub2/grubenv").unwrap(), b"new", "written inside");
+    assert_eq!(
+        fs::read(&victim).unwrap(),
+        b"keep",
+        "the host file is untouched"
+    );
+    assert_eq!(
+        r.read("/boot/grub2/grubenv").unwrap(),
+        b"new",
+        "written inside"
+    );
 
     // A planted temporary link is not followed.
     put(d.path(), "/var/lib/x/state.json", b"old");
-    link(d.path(), "/var/lib/x/state.json.tmp", victim.to_str().unwrap());
-    r.write_atomic("/var/lib/x/state.json", b"{}", 0o600).unwrap();
+    link(
+        d.path(),
+        "/var/lib/x/state.json.tmp",
+        victim.to_str().unwrap(),
+    );
+    r.write_atomic("/var/lib/x/state.json", b"{}", 0o600)
+        .unwrap();
     assert_eq!(fs::read(&victim).unwrap(), b"keep", "victim untouched");
     assert_eq!(r.read("/var/lib/x/state.json").unwrap(), b"{}");
     let md = r.metadata("/var/lib/x/state.json").unwrap();
-    assert_eq!(md.permissions().mode() & 0o777, 0o600, "mode whatever the umask");
+    assert_eq!(
+        md.permissions().mode() & 0o777,
+        0o600,
+        "mode whatever the umask"
+    );
     assert!(!r.exists("/var/lib/x/state.json.tmp"), "no temporary left");
 
     r.remove("/boot/grub2/grubenv").unwrap();
-    assert!(r.symlink_metadata("/boot/grub2/grubenv").is_err(), "the link removed");
+    assert!(
+        r.symlink_metadata("/boot/grub2/grubenv").is_err(),
+        "the link removed"
+    );
     r.remove("/boot/grub2/grubenv").unwrap();
     r.create_dir_all("/var/lib/new/dir", 0o700).unwrap();
     assert!(r.is_dir("/var/lib/new/dir"));

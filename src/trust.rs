@@ -139,8 +139,11 @@ mod tests {
         );
         fs::set_permissions(t.path().join("boot"), fs::Permissions::from_mode(0o755)).unwrap();
 
-        std::os::unix::fs::symlink("../../../../../../../../etc/passwd", t.path().join("boot/escape"))
-            .unwrap();
+        std::os::unix::fs::symlink(
+            "../../../../../../../../etc/passwd",
+            t.path().join("boot/escape"),
+        )
+        .unwrap();
         let m = distrust(&root, "/boot/escape", "kernel").expect("link out of the tree refused");
         assert!(m.contains("leads out"), "{m}");
         // An absolute link is resolved inside the tree, never on the host.

@@ -264,17 +264,18 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
-            name: "config: a huge file (8 MiB of comments, then a bad line)",
+            // Under the 4 MiB read cap (issue 13: 8 MiB is now refused whole, see below).
+            name: "config: a huge file (3 MiB of comments, then a bad line)",
             fixture: "centos5-seed",
             breaks: |r| {
                 let mut text = "# padding padding padding padding padding padding padding\n"
-                    .repeat(8 * 1024 * 1024 / 58);
+                    .repeat(3 * 1024 * 1024 / 58);
                 text.push_str("KEXEC_METHOD=magic\n");
                 config(r, text.as_bytes());
             },
             expect: Refused {
                 code: 3,
-                names: "/etc/sysconfig/kexec:144632:",
+                names: "/etc/sysconfig/kexec:54237:",
                 todo: "is not one of",
             },
         },

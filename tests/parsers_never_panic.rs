@@ -521,7 +521,11 @@ const DEEP: &[(&str, &str, &str)] = &[
     ("if [ ", "x -a ", "x ]; then\nset default=1\nfi\n"),
     ("if test ", "! -a ! -o ", "x ; then\nset default=1\nfi\n"),
     ("if false; then\n", "elif false; then\n", "fi\n"),
-    ("if [ $u ]; then\n", "elif [ $v ]; then\nset default=1\n", "fi\n"),
+    (
+        "if [ $u ]; then\n",
+        "elif [ $v ]; then\nset default=1\n",
+        "fi\n",
+    ),
     ("", "{\n", ""),
     ("", "if true; then\n", ""),
     ("", "submenu 'S' {\n", ""),

@@ -17,7 +17,7 @@ use anyhow::Result;
 
 use crate::entry::{BootMenu, DefaultEntry, Source, Warning};
 use crate::failure::{Failure, Kind};
-use crate::root::SysRoot;
+use crate::root::{SysRoot, MAX_SMALL};
 
 use super::bls::{self, BlsEntry};
 use super::grub2_entry::build;
@@ -483,7 +483,7 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     let dir = &file[..file.rfind('/').unwrap_or(0)];
     let env_file = format!("{dir}/grubenv");
     let env = if root.is_file(&env_file) {
-        let (g, mut w) = grubenv::parse(&root.read(&env_file)?, &env_file);
+        let (g, mut w) = grubenv::parse(&root.read_capped(&env_file, MAX_SMALL)?, &env_file);
         extra.append(&mut w);
         Some(g)
     } else {

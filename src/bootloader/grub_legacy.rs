@@ -9,7 +9,7 @@
 use anyhow::Result;
 
 use crate::entry::{BootEntry, BootMenu, DefaultEntry, Source, Warning};
-use crate::root::SysRoot;
+use crate::root::{SysRoot, MAX_SMALL};
 
 use super::{is_rescue, version_from_kernel};
 
@@ -69,7 +69,7 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     };
     let text = root.read_to_string(file)?;
     let saved = if root.is_file(SAVED_FILE) {
-        Some(root.read_to_string(SAVED_FILE)?)
+        Some(String::from_utf8_lossy(&root.read_capped(SAVED_FILE, MAX_SMALL)?).into_owned())
     } else {
         None
     };
