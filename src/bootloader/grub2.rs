@@ -458,7 +458,8 @@ pub fn looked_for(root: &SysRoot) -> String {
 pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     let found: Vec<String> = candidates(root)
         .into_iter()
-        .filter(|f| root.is_file(f))
+        // Anything there counts (a FIFO or a device is then refused by the read).
+        .filter(|f| root.exists(f))
         .collect();
     let Some(mut file) = found.first().cloned() else {
         return Ok(None);
@@ -482,7 +483,7 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     }
     let dir = &file[..file.rfind('/').unwrap_or(0)];
     let env_file = format!("{dir}/grubenv");
-    let env = if root.is_file(&env_file) {
+    let env = if root.exists(&env_file) {
         let (g, mut w) = grubenv::parse(&root.read_capped(&env_file, MAX_SMALL)?, &env_file);
         extra.append(&mut w);
         Some(g)
