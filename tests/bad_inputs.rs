@@ -1452,3 +1452,63 @@ fn a_kernel_cut_inside_its_header_is_truncated_not_pe_only() {
 fn an_unset_bls_variable_leaves_no_root_and_is_refused() {
     assert_case("bls: $kernelopts undefined leaves no root= and is refused");
 }
+
+/// Regression (issue 13, defect 9): a BLS entry owned by nobody set `init=/bin/sh` and was
+/// staged without a word. Needs root (chown); says "skipped" otherwise.
+#[test]
+fn a_bls_entry_owned_by_nobody_is_refused() {
+    if fs::metadata("/proc/self").map(|m| m.uid()).ok() != Some(0) {
+        eprintln!("skipped: chown to nobody needs root");
+        return;
+    }
+    let case = Case {
+        name: "bls: an entry owned by nobody",
+        fixture: "fedora-bls",
+        breaks: |r| {
+            edit(r, BLS_ENTRY, |t| {
+                t.replacen("options ", "options init=/bin/sh ", 1)
+            });
+            std::os::unix::fs::chown(r.join(&BLS_ENTRY[1..]), Some(65534), Some(65534))
+                .expect("chown");
+        },
+        expect: Expect::Refused {
+            code: 4,
+            names: "is owned by uid 65534, not root",
+            todo: "chown root",
+        },
+    };
+    let bad = check(&case);
+    assert!(
+        bad.is_empty(),
+        "case {:?}:\n  {}",
+        case.name,
+        bad.join("\n  ")
+    );
+}
+
+/// Regression (issue 13, defect 11): the grubenv path was resolved on the host, so with an
+/// absolute link `--root T --fake-kernel load` rewrote the file it names outside T (here a
+/// host path that happens to lie in the copy, so nothing is left behind).
+#[test]
+fn a_grubenv_link_to_a_host_path_is_never_written() {
+    let dir = copy_fixture("centos7-grub2");
+    let root = dir.path();
+    let host = root.join("elsewhere/grubenv");
+    let env = fs::read(root.join(&C7_ENV[1..])).expect("grubenv");
+    put(root, "/elsewhere/grubenv", &env);
+    grubenv_with(
+        root,
+        "/elsewhere/grubenv",
+        "next_entry=CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)\n",
+    );
+    remove(root, C7_ENV);
+    std::os::unix::fs::symlink(&host, root.join(&C7_ENV[1..])).expect("symlink");
+    let before = fs::read(&host).expect("reading the host file");
+    let out = load(root);
+    assert_eq!(
+        fs::read(&host).expect("reading the host file"),
+        before,
+        "the host file the link names is untouched; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
