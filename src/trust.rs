@@ -40,22 +40,19 @@ pub fn distrust(root: &SysRoot, sys_path: &str, what: &str) -> Option<String> {
         format!("uid {owner}")
     };
     if !md.is_file() {
-        return Some(format!(
-            "{}: the {what} is not a regular file",
-            shown(&real)
-        ));
+        return Some(format!("{}: the {what} is not a regular file", shown(real)));
     }
     if md.uid() != owner {
         return Some(format!(
             "{}: the {what} is owned by uid {}, not {who}, so another user could choose what boots; chown {who} it",
-            shown(&real),
+            shown(real),
             md.uid()
         ));
     }
     if md.mode() & GROUP_OR_OTHER_WRITE != 0 {
         return Some(format!(
             "{}: the {what} is writable by group or others (mode {:04o}), so another user could choose what boots; chmod go-w it",
-            shown(&real),
+            shown(real),
             md.mode() & 0o7777
         ));
     }
