@@ -187,3 +187,61 @@ fn normalize_folds() {
     assert_eq!(normalize("//boot/./x"), "/boot/x");
     assert_eq!(normalize("/../x"), "/x");
 }
+
+/// The structure (issue 13): outside this module, production code reaches the system's files
+/// only through [`SysRoot`]. Allowed: the anonymous memory file of load.rs (on old kernels an
+/// unlinked file in the host's /dev/shm, which is scratch space, not a file of the system).
+#[test]
+fn no_file_access_around_the_root() {
+    let allowed: &[(&str, &str)] = &[
+        ("src/load.rs", "use std::fs::File;"),
+        ("src/load.rs", "let opened = std::fs::OpenOptions::new()"),
+        ("src/load.rs", "let _ = std::fs::remove_file(&path);"),
+    ];
+    let banned = [
+        "std::fs::",
+        "use std::fs",
+        "fs::read",
+        "fs::write",
+        "fs::metadata",
+        "fs::canonicalize",
+        "fs::remove",
+        "fs::rename",
+        "File::open",
+        "File::create",
+        "OpenOptions::new",
+        "host_path",
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut todo = vec![dir.join("src")];
+    let mut bad = Vec::new();
+    while let Some(d) = todo.pop() {
+        for ent in fs::read_dir(&d).unwrap() {
+            let p = ent.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            if !rel.ends_with(".rs") || rel.ends_with("tests.rs") || rel == "src/root.rs" {
+                continue;
+            }
+            let text = fs::read_to_string(&p).unwrap();
+            let prod = text.split("#[cfg(test)]").next().unwrap_or("");
+            for (n, line) in prod.lines().enumerate() {
+                let l = line.trim();
+                if l.starts_with("//") || allowed.contains(&(rel.as_str(), l)) {
+                    continue;
+                }
+                if banned.iter().any(|b| l.contains(b)) {
+                    bad.push(format!("{rel}:{}: {l}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "file access around SysRoot:\n{}",
+        bad.join("\n")
+    );
+}
