@@ -280,7 +280,7 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     }
     let env = if root.is_file(GRUBENV) {
         let bytes = root
-            .read(GRUBENV)
+            .read_capped(GRUBENV, MAX_SMALL)
             .with_context(|| format!("reading {GRUBENV}"))?;
         let (env, mut w) = grubenv::parse(&bytes, GRUBENV);
         warnings.append(&mut w);
