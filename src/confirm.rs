@@ -137,10 +137,8 @@ pub fn confirm(root: &SysRoot) -> Result<Outcome> {
             Err(e) => {
                 // What was staged cannot be told, nor whether it came up: it counts as an
                 // unconfirmed boot (the damaged record becomes the unconfirmed one).
-                let from = root.host_path(PENDING)?;
-                let to = root.host_path(UNCONFIRMED)?;
-                std::fs::rename(&from, &to)
-                    .with_context(|| format!("renaming the damaged {PENDING} to {UNCONFIRMED}"))?;
+                root.rename(PENDING, UNCONFIRMED)
+                    .with_context(|| format!("keeping the damaged {PENDING} as {UNCONFIRMED}"))?;
                 return Ok(Outcome::Damaged(format!("{PENDING}: {e}")));
             }
         },

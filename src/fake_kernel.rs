@@ -7,7 +7,7 @@
 //! it refuse loads with that errno. Production code never reaches it: `app` refuses
 //! `--fake-kernel` without `--root`.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use anyhow::{Context, Result};
 
@@ -20,16 +20,12 @@ const FAKE_LOG: &str = "/sys/kernel/kexec-reboot-fake.log";
 const FAKE_ERRNO: &str = "/sys/kernel/kexec-reboot-fake-errno";
 
 fn write(root: &SysRoot, loaded: bool, line: &str) -> Result<()> {
-    let flag = root.host_path(KEXEC_LOADED)?;
-    if let Some(dir) = flag.parent() {
-        std::fs::create_dir_all(dir).context("creating the fake kernel's /sys/kernel")?;
-    }
-    std::fs::write(&flag, if loaded { "1\n" } else { "0\n" })
+    root.create_dir_all("/sys/kernel", 0o755)
+        .context("creating the fake kernel's /sys/kernel")?;
+    root.write_atomic(KEXEC_LOADED, if loaded { b"1\n" } else { b"0\n" }, 0o644)
         .context("writing the fake kexec_loaded")?;
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(root.host_path(FAKE_LOG)?)
+    let mut log = root
+        .open_or_create(FAKE_LOG, 0o644, true)
         .context("writing the fake kernel's log")?;
     writeln!(log, "{line}").context("writing the fake kernel's log")
 }
@@ -54,11 +50,14 @@ pub fn load(root: &SysRoot, plan: &Plan) -> Result<&'static str> {
     if let Some(e) = errno(root) {
         return Err(Failure::new(Kind::Load, crate::load::errno_words(e, &plan.kernel)).into());
     }
-    crate::trust::open_checked(root, &plan.kernel, "kernel")
-        .map_err(|why| Failure::new(Kind::NoKernel, why))?;
-    for i in &plan.initrds {
-        crate::trust::open_checked(root, i, "initrd")
-            .map_err(|why| Failure::new(Kind::NoKernel, why))?;
+    let files =
+        std::iter::once((&plan.kernel, "kernel")).chain(plan.initrds.iter().map(|i| (i, "initrd")));
+    for (f, what) in files {
+        // Readable (its size is the kernel's business, not the stand-in's).
+        crate::trust::open_checked(root, f, what)
+            .map_err(|why| Failure::new(Kind::NoKernel, why))?
+            .read(&mut [0u8; 1])
+            .with_context(|| format!("reading {f}"))?;
     }
     write(
         root,

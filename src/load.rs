@@ -287,6 +287,14 @@ fn run_kexec_tools(settings: &Settings, args: &[String], deadline: Instant) -> R
     let tool = &settings.kexec_tools;
     let what = format!("{tool} {}", args.join(" "));
     left(deadline, settings.timeout, &what)?;
+    // Run as root: refuse a binary another user could have replaced. It is a program of the
+    // host that runs us (never of a --root tree), so it is checked on the host's root.
+    let host = SysRoot::new("/");
+    if host.exists(tool) {
+        if let Some(why) = crate::trust::distrust(&host, tool, "kexec-tools binary") {
+            return Err(Failure::new(Kind::Load, format!("{why}; not run")).into());
+        }
+    }
     let mut child = spawn_kexec_tools(tool, args)?;
     let Some(status) = wait_until(&mut child, deadline, tool)? else {
         let _ = killpg(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
@@ -344,7 +352,7 @@ fn load_kexec_tools(
     initrds: Vec<(String, File)>,
     deadline: Instant,
 ) -> Result<()> {
-    let kernel = root.host_path(&plan.kernel)?;
+    let kernel = root.exec_arg(&plan.kernel)?;
     let mut args = vec!["-l".to_string(), kernel.to_string_lossy().into_owned()];
     // Keep the joined initrd open until kexec has read it.
     let joined = if initrds.len() > 1 {
@@ -357,7 +365,7 @@ fn load_kexec_tools(
     } else if let Some(one) = plan.initrds.first() {
         args.push(format!(
             "--initrd={}",
-            root.host_path(one)?.to_string_lossy()
+            root.exec_arg(one)?.to_string_lossy()
         ));
     }
     args.push(format!("--command-line={}", plan.cmdline));

@@ -5,8 +5,7 @@
 //! is released when the process exits, however it exits, so a crash never leaves it held.
 //! Where /var/run cannot be written (a read-only /var), the directory itself is locked.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -27,25 +26,14 @@ pub struct Lock {
 }
 
 fn open_lock_file(root: &SysRoot) -> Result<File> {
-    let file = root.host_path(LOCK_FILE)?;
     // /var/run is there on a running system; a --root tree may lack it.
-    if let Some(dir) = file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let opened = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&file);
-    match opened {
+    let _ = root.create_dir_all(LOCK_DIR, 0o755);
+    match root.open_or_create(LOCK_FILE, 0o600, false) {
         Ok(f) => Ok(f),
         // A read-only or full /var: lock the directory, which every process sees the same.
-        Err(_) => {
-            let dir = root.host_path(LOCK_DIR)?;
-            File::open(&dir).with_context(|| format!("opening {LOCK_DIR} to lock it"))
-        }
+        Err(_) => root
+            .open(LOCK_DIR)
+            .with_context(|| format!("opening {LOCK_DIR} to lock it")),
     }
 }
 

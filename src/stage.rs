@@ -2,7 +2,7 @@
 //! one-time requests, boot confirmation, manual or stale images, plan, preflight, load, record —
 //! and the rule that any failure leaves nothing of ours staged.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 
 use crate::app::Ctx;
 use crate::config::{KernelChoice, Settings};
@@ -296,11 +296,12 @@ fn consume_next_entry(ctx: &Ctx, env: &str) -> Result<()> {
     let Some(out) = crate::bootloader::grubenv::unset(&bytes, "next_entry") else {
         return Ok(());
     };
-    // grubenv is often a link (to the EFI partition): replace the file, not the link.
-    let path = std::fs::canonicalize(ctx.root.host_path(env)?)
-        .with_context(|| format!("resolving {env}"))?;
-    let mode = std::fs::metadata(&path)
+    // grubenv is often a link (to the EFI partition): the root replaces the file it leads
+    // to inside the tree, not the link.
+    let mode = ctx
+        .root
+        .metadata(env)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o644);
-    state::replace_file(&path, env, &out, mode)
+    ctx.root.write_atomic(env, &out, mode)
 }

@@ -3,15 +3,13 @@
 //!
 //! Small JSON files under /var/run, each naming the boot it was written in (a record from
 //! another boot says nothing about what is loaded now). Every file we write (these, the
-//! confirmation records, the grubenv rewrite) goes through [`replace_file`]: a temporary file
-//! created exclusively and never through a link, synced, renamed over the old one, and the
+//! confirmation records, the grubenv rewrite) goes through `SysRoot::write_atomic`: a temporary
+//! file created exclusively and never through a link, synced, renamed over the old one, and the
 //! directory synced. Our own directory (/var/lib/kexec-reboot) is root's and 0700, checked
 //! before each write.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -53,19 +51,9 @@ pub const PRIVATE_DIR: &str = "/var/lib/kexec-reboot";
 /// `--root` tree's owner) can write: created 0700 whatever the umask; one left open to others
 /// by an older version is closed (0700) when it is the owner's, refused when it is not.
 pub fn ensure_private_dir(root: &SysRoot, sys_dir: &str) -> Result<()> {
-    let host = root.host_path(sys_dir)?;
-    match fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&host)
-    {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(e).with_context(|| format!("creating {sys_dir}")),
-    }
+    root.create_dir_all(sys_dir, 0o700)?;
     let owner = crate::trust::expected_owner(root).map_err(anyhow::Error::msg)?;
-    let md = fs::symlink_metadata(&host)
-        .with_context(|| format!("reading the attributes of {sys_dir}"))?;
+    let md = root.symlink_metadata(sys_dir)?;
     if !md.file_type().is_dir() {
         bail!("{sys_dir} is not a directory (a link?); remove it so that it can be made again, root's and 0700");
     }
@@ -76,8 +64,7 @@ pub fn ensure_private_dir(root: &SysRoot, sys_dir: &str) -> Result<()> {
         );
     }
     if md.mode() & 0o077 != 0 {
-        fs::set_permissions(&host, fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("making {sys_dir} 0700"))?;
+        root.set_mode(sys_dir, 0o700)?;
     }
     Ok(())
 }
@@ -85,61 +72,21 @@ pub fn ensure_private_dir(root: &SysRoot, sys_dir: &str) -> Result<()> {
 /// Writes `text` to `sys_path` atomically, mode 0644 (0600 in our own directory, which is
 /// checked first), creating a missing directory.
 pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
-    let path = root.host_path(sys_path)?;
     let mode = if Path::new(sys_path).parent() == Some(Path::new(PRIVATE_DIR)) {
         ensure_private_dir(root, PRIVATE_DIR)?;
         0o600
     } else {
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir)
-                .with_context(|| format!("creating the directory of {sys_path}"))?;
+        if let Some(dir) = Path::new(sys_path).parent() {
+            root.create_dir_all(&dir.to_string_lossy(), 0o755)?;
         }
         0o644
     };
-    replace_file(&path, sys_path, text.as_bytes(), mode)
-}
-
-/// Replaces the file at host path `path` (shown as `shown` in messages) with `bytes`: a
-/// temporary file beside it, created exclusively and never through a link (a leftover or
-/// planted one is removed first; removing never follows a link), given `mode` (whatever the
-/// umask), synced, renamed over the old one; then the directory is synced so the rename
-/// survives a crash.
-pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result<()> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    match fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("removing the leftover {shown}.tmp")),
-    }
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .mode(mode)
-        .open(&tmp)
-        .with_context(|| format!("writing {shown}.tmp"))?;
-    f.set_permissions(fs::Permissions::from_mode(mode))
-        .and_then(|_| f.write_all(bytes))
-        .and_then(|_| f.sync_all())
-        .with_context(|| format!("writing {shown}.tmp"))?;
-    fs::rename(&tmp, path).with_context(|| format!("renaming {shown}.tmp to {shown}"))?;
-    if let Some(dir) = path.parent() {
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .with_context(|| format!("syncing the directory of {shown}"))?;
-    }
-    Ok(())
+    root.write_atomic(sys_path, text.as_bytes(), mode)
 }
 
 /// Removes `sys_path`; a missing file is fine.
 pub fn remove(root: &SysRoot, sys_path: &str) -> Result<()> {
-    match fs::remove_file(root.host_path(sys_path)?) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("removing {sys_path}")),
-    }
+    root.remove(sys_path)
 }
 
 /// A JSON record, if it is there and readable.

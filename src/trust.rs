@@ -4,18 +4,14 @@
 //! On a `--root` tree the owner expected is the owner of the tree's top directory (so tests run
 //! by an ordinary user check the same modes).
 
-use std::collections::VecDeque;
-use std::ffi::OsString;
 use std::fs::{File, Metadata};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use crate::root::SysRoot;
 
 const GROUP_OR_OTHER_WRITE: u32 = 0o022;
 const STICKY: u32 = 0o1000;
-/// Links followed in one path at most, as the kernel does (ELOOP).
-const MAX_LINKS: usize = 40;
 
 /// Why `sys_path` cannot be trusted, or `None` when it can. `what` names it in the message
 /// ("kernel", "initrd", "config file").
@@ -28,9 +24,9 @@ pub fn expected_owner(root: &SysRoot) -> Result<u32, String> {
     if root.is_host() {
         return Ok(0);
     }
-    std::fs::metadata(root.base())
+    root.metadata("/")
         .map(|md| md.uid())
-        .map_err(|e| format!("{}: {e}", root.base().display()))
+        .map_err(|e| format!("{}: {e:#}", root.base().display()))
 }
 
 /// The checks every directory gets: on the resolved path, and each one that holds a link
@@ -52,10 +48,11 @@ fn check_dir(dmd: &Metadata, owner: u32, shown: &str, what: &str, who: &str) -> 
     None
 }
 
-/// Opens `sys_path` once and checks what was opened: the descriptor (`fstat`: a regular file
-/// owned by root, not writable by group or others), every directory on the path it resolved
-/// to, and every directory holding a link on the way. Whoever uses the file uses this
-/// descriptor, so what was checked is what is read (no second open by path).
+/// Opens `sys_path` once, through the root (links resolved inside the tree, one that leads
+/// out refused), and checks what was opened: the descriptor (`fstat`: a regular file owned by
+/// root, not writable by group or others), every directory on the path it resolved to, and
+/// every directory holding a link on the way. Whoever uses the file uses this descriptor, so
+/// what was checked is what is read (no second open by path).
 pub fn open_checked(root: &SysRoot, sys_path: &str, what: &str) -> Result<File, String> {
     let owner = expected_owner(root)?;
     let who = if owner == 0 {
@@ -63,110 +60,47 @@ pub fn open_checked(root: &SysRoot, sys_path: &str, what: &str) -> Result<File, 
     } else {
         format!("uid {owner}")
     };
-    let base = std::fs::canonicalize(root.base()).unwrap_or_else(|_| root.base().to_path_buf());
-    let shown = |p: &Path| -> String {
-        match p.strip_prefix(&base) {
-            Ok(rel) => format!("/{}", rel.display()),
-            Err(_) => p.display().to_string(),
-        }
-    };
-    let host = root.host_path(sys_path).map_err(|e| format!("{e:#}"))?;
-
-    // Resolve by hand, one component at a time, so that each directory holding a link is seen.
-    let mut todo: VecDeque<OsString> = components(&host);
-    let mut cur = PathBuf::from("/");
-    let mut links = 0;
-    while let Some(part) = todo.pop_front() {
-        if part == ".." {
-            cur.pop();
-            continue;
-        }
-        let next = cur.join(&part);
-        let md = std::fs::symlink_metadata(&next).map_err(|e| format!("{sys_path}: {e}"))?;
-        if !md.file_type().is_symlink() {
-            cur = next;
-            continue;
-        }
-        links += 1;
-        if links > MAX_LINKS {
-            return Err(format!("{sys_path}: too many levels of links"));
-        }
-        // The link can be re-pointed by whoever can write the directory holding it.
-        if cur.starts_with(&base) {
-            let dmd = std::fs::metadata(&cur).map_err(|e| format!("{}: {e}", shown(&cur)))?;
-            if let Some(why) = check_dir(&dmd, owner, &shown(&cur), what, &who) {
-                return Err(why);
-            }
-        }
-        let target = std::fs::read_link(&next).map_err(|e| format!("{sys_path}: {e}"))?;
-        let mut rest = components(&target);
-        rest.extend(todo);
-        todo = rest;
-        if target.is_absolute() {
-            cur = PathBuf::from("/");
+    let (real, link_dirs) = root
+        .resolve_traced(sys_path)
+        .map_err(|e| format!("{e:#}"))?;
+    // A link can be re-pointed by whoever can write the directory holding it.
+    for d in &link_dirs {
+        let dmd = root.metadata(d).map_err(|e| format!("{e:#}"))?;
+        if let Some(why) = check_dir(&dmd, owner, d, what, &who) {
+            return Err(why);
         }
     }
-    let real = cur;
-    let Ok(inside) = real.strip_prefix(&base) else {
-        return Err(format!(
-            "{sys_path}: a link that leads out of {}; point it inside",
-            base.display()
-        ));
-    };
-
-    // No-follow (the last component was resolved above: a link there now is a swap), and
-    // non-blocking so that a FIFO cannot hold the open up.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(&real)
-        .map_err(|e| format!("{}: {e}", shown(&real)))?;
-    let md = file
-        .metadata()
-        .map_err(|e| format!("{}: {e}", shown(&real)))?;
+    // The path is resolved: a link at its end now is a swap, which the no-follow open
+    // refuses; non-blocking, so that a FIFO cannot hold the open up.
+    let file = root.open(&real).map_err(|e| format!("{e:#}"))?;
+    let md = file.metadata().map_err(|e| format!("{real}: {e}"))?;
     if !md.is_file() {
         return Err(format!(
-            "{}: the {what} is not a regular file; put a regular file there",
-            shown(&real)
+            "{real}: the {what} is not a regular file; put a regular file there"
         ));
     }
     if md.uid() != owner {
         return Err(format!(
-            "{}: the {what} is owned by uid {}, not {who}, so another user could choose what boots; chown {who} it",
-            shown(&real),
+            "{real}: the {what} is owned by uid {}, not {who}, so another user could choose what boots; chown {who} it",
             md.uid()
         ));
     }
     if md.mode() & GROUP_OR_OTHER_WRITE != 0 {
         return Err(format!(
-            "{}: the {what} is writable by group or others (mode {:04o}), so another user could choose what boots; chmod go-w it",
-            shown(&real),
+            "{real}: the {what} is writable by group or others (mode {:04o}), so another user could choose what boots; chmod go-w it",
             md.mode() & 0o7777
         ));
     }
     // Every directory from the file up to the top of the tree.
-    let mut dir = real.parent();
-    for _ in 0..inside.components().count() {
-        let Some(d) = dir else { break };
-        if let Ok(dmd) = std::fs::metadata(d) {
-            if let Some(why) = check_dir(&dmd, owner, &shown(d), what, &who) {
+    for d in Path::new(&real).ancestors().skip(1) {
+        let d = d.to_string_lossy();
+        if let Ok(dmd) = root.metadata(&d) {
+            if let Some(why) = check_dir(&dmd, owner, &d, what, &who) {
                 return Err(why);
             }
         }
-        dir = d.parent();
     }
     Ok(file)
-}
-
-/// The named components of a path (`..` kept, `.` and `/` dropped).
-fn components(p: &Path) -> VecDeque<OsString> {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_os_string()),
-            Component::ParentDir => Some(OsString::from("..")),
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -230,14 +164,23 @@ mod tests {
         fs::create_dir(t.path().join("home")).unwrap();
         fs::set_permissions(t.path().join("home"), fs::Permissions::from_mode(0o777)).unwrap();
         std::os::unix::fs::symlink("../boot/vmlinuz-1", t.path().join("home/link")).unwrap();
-        std::os::unix::fs::symlink(t.path().join("home/link"), t.path().join("boot/via-home"))
-            .unwrap();
+        // (Relative: an absolute link is resolved inside the tree, where the host path of the
+        // temporary directory does not exist.)
+        std::os::unix::fs::symlink("../home/link", t.path().join("boot/via-home")).unwrap();
         let m = distrust(&root, "/boot/via-home", "kernel").expect("link in a 0777 dir refused");
         assert!(m.starts_with("/home:") && m.contains("writable"), "{m}");
 
-        std::os::unix::fs::symlink("/etc/passwd", t.path().join("boot/escape")).unwrap();
+        std::os::unix::fs::symlink(
+            "../../../../../../../../etc/passwd",
+            t.path().join("boot/escape"),
+        )
+        .unwrap();
         let m = distrust(&root, "/boot/escape", "kernel").expect("link out of the tree refused");
         assert!(m.contains("leads out"), "{m}");
+        // An absolute link is resolved inside the tree, never on the host.
+        std::os::unix::fs::symlink("/etc/passwd", t.path().join("boot/abs")).unwrap();
+        let m = distrust(&root, "/boot/abs", "kernel").expect("the tree has no /etc/passwd");
+        assert!(m.contains("No such file"), "{m}");
 
         fs::create_dir(t.path().join("boot/dir")).unwrap();
         assert!(distrust(&root, "/boot/dir", "kernel")
