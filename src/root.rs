@@ -349,10 +349,11 @@ impl SysRoot {
             .with_context(|| format!("setting the mode of {sys_path} to {mode:04o}"))
     }
 
-    /// Opens `sys_path` for writing, creating it with `mode` when missing, never through a link
-    /// (at the end of the append when `append`). For our lock file and the fake kernel's log.
+    /// Opens `sys_path` for writing, creating it with `mode` when missing (at the end of the
+    /// file when `append`). The directories on the way are resolved inside the tree; a link at
+    /// the end is refused, never followed. For our lock file and the fake kernel's log.
     pub fn open_or_create(&self, sys_path: &str, mode: u32, append: bool) -> Result<File> {
-        let host = self.host(sys_path)?;
+        let host = self.join(&split(&self.resolve_parent(sys_path)?));
         OpenOptions::new()
             .read(!append)
             .write(true)

@@ -2,7 +2,7 @@
 //! the atomic writer.
 
 use super::*;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, MetadataExt};
 
 fn tree() -> (tempfile::TempDir, SysRoot) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -179,6 +179,65 @@ fn writes_stay_inside_the_tree() {
     r.remove("/boot/grub2/grubenv").unwrap();
     r.create_dir_all("/var/lib/new/dir", 0o700).unwrap();
     assert!(r.is_dir("/var/lib/new/dir"));
+}
+
+#[test]
+fn resolve_traced_names_each_directory_holding_a_link() {
+    let (d, r) = tree();
+    put(d.path(), "/boot/real", b"k");
+    link(d.path(), "/home/u/link", "../../boot/real");
+    link(d.path(), "/boot/vmlinuz", "/home/u/link");
+    let (real, dirs) = r.resolve_traced("/boot/vmlinuz").unwrap();
+    assert_eq!(real, "/boot/real");
+    assert_eq!(dirs, vec!["/boot".to_string(), "/home/u".to_string()]);
+    assert!(r.resolve_traced("/boot/real").unwrap().1.is_empty());
+}
+
+#[test]
+fn set_mode_rename_and_open_or_create_never_go_through_a_link() {
+    let (d, r) = tree();
+    put(d.path(), "/etc/victim", b"v");
+    fs::set_permissions(
+        d.path().join("etc/victim"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    link(d.path(), "/var/lib/x", "/etc/victim");
+    assert!(
+        r.set_mode("/var/lib/x", 0o600).is_err(),
+        "a link is refused"
+    );
+    let mode = fs::metadata(d.path().join("etc/victim")).unwrap().mode() & 0o7777;
+    assert_eq!(mode, 0o644, "the file the link names keeps its mode");
+    r.create_dir_all("/var/lib/own", 0o755).unwrap();
+    r.set_mode("/var/lib/own", 0o700).unwrap();
+    let mode = fs::metadata(d.path().join("var/lib/own")).unwrap().mode() & 0o7777;
+    assert_eq!(mode, 0o700);
+
+    link(d.path(), "/var/run/lock", "/etc/victim");
+    assert!(
+        r.open_or_create("/var/run/lock", 0o600, false).is_err(),
+        "a link at the end is refused"
+    );
+    r.open_or_create("/var/run/lock2", 0o600, false).unwrap();
+    let mode = fs::metadata(d.path().join("var/run/lock2")).unwrap().mode() & 0o7777;
+    assert_eq!(mode & !0o600, 0, "created no wider than asked");
+    link(
+        d.path(),
+        "/var/run/out",
+        "../../../../../../../../etc/passwd",
+    );
+    assert!(
+        r.open_or_create("/var/run/out", 0o600, true).is_err(),
+        "an escape is refused"
+    );
+
+    r.rename("/var/lib/x", "/var/lib/y").unwrap();
+    assert!(fs::symlink_metadata(d.path().join("var/lib/y"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read(d.path().join("etc/victim")).unwrap(), b"v");
 }
 
 #[test]

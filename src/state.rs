@@ -51,6 +51,13 @@ pub const PRIVATE_DIR: &str = "/var/lib/kexec-reboot";
 /// `--root` tree's owner) can write: created 0700 whatever the umask; one left open to others
 /// by an older version is closed (0700) when it is the owner's, refused when it is not.
 pub fn ensure_private_dir(root: &SysRoot, sys_dir: &str) -> Result<()> {
+    // A link there is refused before anything is created through it.
+    if root
+        .symlink_metadata(sys_dir)
+        .is_ok_and(|md| md.file_type().is_symlink())
+    {
+        bail!("{sys_dir} is not a directory (a link?); remove it so that it can be made again, root's and 0700");
+    }
     root.create_dir_all(sys_dir, 0o700)?;
     let owner = crate::trust::expected_owner(root).map_err(anyhow::Error::msg)?;
     let md = root.symlink_metadata(sys_dir)?;
