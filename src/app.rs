@@ -1,7 +1,9 @@
 //! Runs one verb of the command line.
 
+use std::cell::OnceCell;
 use std::io::Write;
 use std::process::Command as Process;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
@@ -12,6 +14,7 @@ use crate::confirm;
 use crate::entry::Warning;
 use crate::failure::{self, Failure, Kind};
 use crate::load;
+use crate::lock::{self, Lock};
 use crate::log::Log;
 use crate::plan;
 use crate::report;
@@ -19,6 +22,7 @@ use crate::root::SysRoot;
 use crate::select;
 use crate::stage;
 use crate::state::{self, Next};
+use crate::system;
 use crate::trust;
 
 /// Runs the verb and returns the exit code.
@@ -40,6 +44,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         load::Target::Running
     };
     let ctx = Ctx {
+        started: Instant::now(),
+        lock: OnceCell::new(),
         root,
         config: cli.global.config.clone(),
         quiet: cli.global.quiet,
@@ -53,7 +59,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Load { reason, dry_run } => {
             stage::cmd_load(&ctx, reason.as_deref(), dry_run, None)
         }
-        Command::Unload => cmd_unload(&ctx),
+        Command::Unload { ours } => cmd_unload(&ctx, ours),
         Command::Status { json, clear } => cmd_status(&ctx, json, clear),
         Command::Confirm => cmd_confirm(&ctx),
         Command::Reboot {
@@ -65,8 +71,11 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// What every verb needs: the root, the config path, the output level and the kernel target.
+/// What every verb needs: the root, the config path, the output level and the kernel target;
+/// when the command started (KEXEC_TIMEOUT counts from there) and the lock once taken.
 pub(crate) struct Ctx {
+    pub(crate) started: Instant,
+    lock: OnceCell<Lock>,
     pub(crate) root: SysRoot,
     pub(crate) config: String,
     pub(crate) quiet: bool,
@@ -92,6 +101,16 @@ impl Ctx {
     /// May act on a kernel: the running one, or the tests' stand-in.
     pub(crate) fn can_act(&self) -> bool {
         self.root.is_host() || self.target == load::Target::Fake
+    }
+
+    /// Takes the one lock around state changes (see [`crate::lock`]), waiting up to `wait`;
+    /// held until the command ends. Taking it again is a no-op.
+    pub(crate) fn lock(&self, wait: Duration) -> Result<()> {
+        if self.lock.get().is_none() {
+            let held = lock::take(&self.root, wait)?;
+            let _ = self.lock.set(held);
+        }
+        Ok(())
     }
 
     pub(crate) fn log(&self) -> Log {
@@ -142,7 +161,7 @@ fn cmd_check(ctx: &Ctx) -> Result<u8> {
 fn cmd_list(ctx: &Ctx, json: bool) -> Result<u8> {
     let (settings, _) = ctx.settings()?;
     let (menu, scanned) = plan::entries(&ctx.root, &settings)?;
-    let running = plan::running_version(&ctx.root);
+    let running = system::running_version(&ctx.root);
     let chosen = match &settings.kernel {
         KernelChoice::Path(_) => None,
         choice => select::select(menu.as_ref(), &scanned, choice, running.as_deref())
@@ -173,22 +192,36 @@ fn cmd_list(ctx: &Ctx, json: bool) -> Result<u8> {
     Ok(0)
 }
 
-fn cmd_unload(ctx: &Ctx) -> Result<u8> {
+/// How long a command other than `load` waits for another one's lock.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// `unload`; with `--ours` (the rc script, after a load that failed or died) only an image
+/// that is ours, so that an operator's manual load stays.
+fn cmd_unload(ctx: &Ctx, ours: bool) -> Result<u8> {
     if !ctx.can_act() {
         bail!(
             "unloading is refused with --root {}: it acts on this machine's kernel",
             ctx.root.base().display()
         );
     }
+    ctx.lock(LOCK_WAIT)?;
     let (settings, _) = ctx.settings().unwrap_or_default();
     let mut log = ctx.log();
-    if load::kexec_loaded(&ctx.root) == Some(true) {
+    let loaded = system::kexec_loaded(&ctx.root) == Some(true);
+    if ours && loaded && !stage::staged_is_ours(ctx) {
+        if !ctx.quiet {
+            println!("kept the kernel that was loaded by hand: it is not ours");
+        }
+        return Ok(0);
+    }
+    if loaded {
         load::unload(&ctx.root, &settings, ctx.target)?;
         log.notice("unloaded the staged kernel");
     } else if !ctx.quiet {
         println!("nothing staged");
     }
     state::clear(&ctx.root)?;
+    state::clear_loading(&ctx.root)?;
     confirm::clear_pending(&ctx.root)?;
     Ok(0)
 }
@@ -200,6 +233,7 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
             ctx.root.base().display()
         );
     }
+    ctx.lock(LOCK_WAIT)?;
     let mut log = ctx.log();
     match confirm::confirm(&ctx.root) {
         Ok(confirm::Outcome::Nothing) => {}
@@ -212,13 +246,21 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
             "{}; kexec reboots stay off until an administrator runs `kexec-reboot status --clear` (unless KEXEC_REQUIRE_CONFIRM=no)",
             u.describe()
         )),
+        Ok(confirm::Outcome::Damaged(why)) => log.warning(&format!(
+            "the record of the last kexec boot is damaged ({why}), so it counts as unconfirmed; kexec reboots stay off until an administrator runs `kexec-reboot status --clear` (unless KEXEC_REQUIRE_CONFIRM=no)"
+        )),
         Err(e) => log.warning(&format!("confirming the last kexec boot: {e:#}")),
     }
-    let loaded_at_start = load::kexec_loaded(&ctx.root) == Some(true);
+    // Once per boot: a second `confirm` (`service kexec restart`, the package's condrestart)
+    // must not take an operator's manual load, made since, for one staged at boot.
+    if state::read_boot(&ctx.root).is_some() {
+        return Ok(0);
+    }
+    let loaded_at_start = system::kexec_loaded(&ctx.root) == Some(true);
     state::write_boot(
         &ctx.root,
         &state::BootRecord {
-            boot_id: state::boot_id(&ctx.root),
+            boot_id: system::boot_id(&ctx.root),
             loaded_at_start,
             time: state::now(),
         },
@@ -231,6 +273,7 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
 
 fn cmd_status(ctx: &Ctx, json: bool, clear: bool) -> Result<u8> {
     if clear {
+        ctx.lock(LOCK_WAIT)?;
         if let Some(u) = confirm::read_unconfirmed(&ctx.root) {
             confirm::clear_unconfirmed(&ctx.root)?;
             ctx.log().notice(&format!(
@@ -242,12 +285,13 @@ fn cmd_status(ctx: &Ctx, json: bool, clear: bool) -> Result<u8> {
         }
     }
     let unconfirmed = confirm::read_unconfirmed(&ctx.root);
-    let loaded = load::kexec_loaded(&ctx.root);
+    let loaded = system::kexec_loaded(&ctx.root);
     let ours = state::read(&ctx.root);
     let next = state::read_next(&ctx.root);
     let (code, words) = match (loaded, &ours) {
         (None, _) => (3, "kexec is not available in this kernel (no /sys/kernel/kexec_loaded)".to_string()),
-        (Some(false), _) => (3, "nothing staged: a reboot now goes through the firmware".to_string()),
+        // The normal state between reboots: a healthy machine (exit 0).
+        (Some(false), _) => (0, "nothing staged: a reboot now goes through the firmware".to_string()),
         (Some(true), Some(s)) => (
             0,
             format!(
@@ -304,7 +348,10 @@ fn cmd_reboot(
             ctx.root.base().display()
         );
     }
-    let boot_id = state::boot_id(&ctx.root);
+    if !dry_run {
+        ctx.lock(LOCK_WAIT)?;
+    }
+    let boot_id = system::boot_id(&ctx.root);
     if firmware {
         if !dry_run {
             let (settings, _) = ctx.settings().unwrap_or_default();
@@ -317,11 +364,9 @@ fn cmd_reboot(
                     config: None,
                 },
             )?;
-            if load::kexec_loaded(&ctx.root) == Some(true) {
-                load::unload(&ctx.root, &settings, ctx.target)?;
+            if !stage::unload_ours(ctx, &settings, &mut ctx.log()) {
+                bail!("could not unload the staged kernel; not rebooting");
             }
-            let _ = state::clear(&ctx.root);
-            let _ = confirm::clear_pending(&ctx.root);
         }
         return shutdown(ctx, dry_run);
     }

@@ -17,7 +17,9 @@ Exit codes:
   5  the kernel refused the load (lockdown, signature, bad image) or kexec-tools failed or
      timed out; nothing staged
   6  staging refused on purpose: the last kexec boot was never confirmed (see
-     `kexec-reboot status`; `status --clear` turns kexec reboots on again)";
+     `kexec-reboot status`; `status --clear` turns kexec reboots on again)
+status exits 0 when it can tell what is staged (nothing staged included: the normal state
+between reboots), 3 when this kernel has no kexec.";
 
 /// Reboot through kexec: stage the right kernel at shutdown, skip firmware POST.
 ///
@@ -97,7 +99,12 @@ pub enum Command {
         dry_run: bool,
     },
     /// Unload a staged kernel (ours or a manual one).
-    Unload,
+    Unload {
+        /// Only a kernel kexec-reboot staged or was staging (the rc script runs this after a
+        /// load that failed or died); a manual load stays.
+        #[arg(long)]
+        ours: bool,
+    },
     /// Say whether a kernel is staged, and whether it is ours.
     Status {
         /// Print a JSON object instead of words.

@@ -7,14 +7,17 @@
 //! through the firmware after the staged kernel hung): that is written to `unconfirmed.json`,
 //! and with `KEXEC_REQUIRE_CONFIRM=yes` nothing is staged at later reboots until an admin runs
 //! `kexec-reboot status --clear`.
+//!
+//! It fails closed: the unconfirmed record is written before the pending one is removed, and
+//! a record that cannot be read (truncated, garbled) counts as an unconfirmed boot.
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::cmdline;
-use crate::plan;
 use crate::root::SysRoot;
 use crate::state::{self, Staged};
+use crate::system;
 
 /// Where the records live: kept across reboots (unlike /var/run).
 pub const DIR: &str = "/var/lib/kexec-reboot";
@@ -57,6 +60,8 @@ pub enum Outcome {
     Confirmed(Staged),
     /// The staged boot never came up.
     Unconfirmed(Unconfirmed),
+    /// The pending record could not be read: counted as an unconfirmed boot.
+    Damaged(String),
 }
 
 /// Records a staged load as waiting for its boot.
@@ -71,9 +76,51 @@ pub fn clear_pending(root: &SysRoot) -> Result<()> {
     state::remove(root, PENDING)
 }
 
-/// The unconfirmed boot on record, if any.
-pub fn read_unconfirmed(root: &SysRoot) -> Option<Unconfirmed> {
-    state::read_json(root, UNCONFIRMED)
+/// What `unconfirmed.json` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Record {
+    /// A kexec boot that never came up.
+    Boot(Box<Unconfirmed>),
+    /// A record that is there but cannot be read: counted as an unconfirmed boot.
+    Damaged { damaged: String },
+}
+
+impl Record {
+    /// One line for logs and errors.
+    pub fn describe(&self) -> String {
+        match self {
+            Record::Boot(u) => u.describe(),
+            Record::Damaged { damaged } => format!(
+                "the record of an unconfirmed kexec boot ({UNCONFIRMED}) is damaged ({damaged}), so the last kexec boot counts as unconfirmed"
+            ),
+        }
+    }
+}
+
+/// The unconfirmed boot on record, if any; a damaged record is one too.
+pub fn read_unconfirmed(root: &SysRoot) -> Option<Record> {
+    let bytes = match root.read(UNCONFIRMED) {
+        Ok(b) => b,
+        Err(e) => {
+            let gone = e
+                .chain()
+                .filter_map(|c| c.downcast_ref::<std::io::Error>())
+                .any(|io| {
+                    io.kind() == std::io::ErrorKind::NotFound
+                        || io.raw_os_error() == Some(libc::ENOTDIR)
+                });
+            return (!gone).then(|| Record::Damaged {
+                damaged: format!("{e:#}"),
+            });
+        }
+    };
+    Some(match serde_json::from_slice::<Unconfirmed>(&bytes) {
+        Ok(u) => Record::Boot(Box::new(u)),
+        Err(e) => Record::Damaged {
+            damaged: e.to_string(),
+        },
+    })
 }
 
 /// Forgets an unconfirmed boot (`status --clear`).
@@ -83,28 +130,36 @@ pub fn clear_unconfirmed(root: &SysRoot) -> Result<()> {
 
 /// Checks the waiting load, if it is from an earlier boot, against what is running.
 pub fn confirm(root: &SysRoot) -> Result<Outcome> {
-    let Some(staged) = state::read_json::<Staged>(root, PENDING) else {
-        return Ok(Outcome::Nothing);
+    let staged = match root.read(PENDING) {
+        Err(_) if !root.exists(PENDING) => return Ok(Outcome::Nothing),
+        Err(e) => return Err(e),
+        Ok(bytes) => match serde_json::from_slice::<Staged>(&bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                // What was staged cannot be told, nor whether it came up: it counts as an
+                // unconfirmed boot (the damaged record becomes the unconfirmed one).
+                root.rename(PENDING, UNCONFIRMED)
+                    .with_context(|| format!("keeping the damaged {PENDING} as {UNCONFIRMED}"))?;
+                return Ok(Outcome::Damaged(format!("{PENDING}: {e}")));
+            }
+        },
     };
-    if staged.boot_id == state::boot_id(root) {
+    if staged.boot_id == system::boot_id(root) {
         // Staged in this very boot: the reboot has not happened yet.
         return Ok(Outcome::Nothing);
     }
-    let running_version = plan::running_version(root);
-    let running_cmdline = root
-        .read_to_string(plan::PROC_CMDLINE)
-        .map(|c| cmdline::clean_running(&c))
-        .unwrap_or_default();
+    let running_version = system::running_version(root);
+    let running_cmdline = system::running_cmdline(root).unwrap_or_default();
     let same_kernel = staged.version.is_some() && staged.version == running_version;
     let same_cmdline = cmdline::split(&staged.cmdline) == cmdline::split(&running_cmdline);
-    clear_pending(root)?;
     if same_kernel && same_cmdline {
         let c = state::ConfirmedBoot {
-            boot_id: state::boot_id(root),
+            boot_id: system::boot_id(root),
             staged: staged.clone(),
             time: state::now(),
         };
         state::write_confirmed(root, &c)?;
+        clear_pending(root)?;
         return Ok(Outcome::Confirmed(staged));
     }
     let u = Unconfirmed {
@@ -114,6 +169,9 @@ pub fn confirm(root: &SysRoot) -> Result<Outcome> {
         time: state::now(),
     };
     let text = serde_json::to_string_pretty(&u).context("encoding the unconfirmed record")?;
+    // The new record first: if it cannot be written, the pending one stays and the next
+    // `confirm` tries again, so the unconfirmed boot is never forgotten.
     state::write_atomic(root, UNCONFIRMED, &text)?;
+    clear_pending(root)?;
     Ok(Outcome::Unconfirmed(u))
 }

@@ -13,6 +13,10 @@ pub enum Kind {
     Load,
     /// Staging skipped on purpose (exit 6).
     Skipped,
+    /// A load was given up at the deadline but may still complete in the kernel (exit 5, like
+    /// [`Kind::Load`]): never reported as "nothing staged"; the caller unloads once this
+    /// process has ended (`kexec-reboot unload --ours`).
+    InFlight,
 }
 
 impl Kind {
@@ -21,7 +25,7 @@ impl Kind {
         match self {
             Kind::Config => 3,
             Kind::NoKernel => 4,
-            Kind::Load => 5,
+            Kind::Load | Kind::InFlight => 5,
             Kind::Skipped => 6,
         }
     }
@@ -51,6 +55,13 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// The [`Kind`] of an error: the first [`Failure`] in its chain.
+pub fn kind(err: &anyhow::Error) -> Option<Kind> {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Failure>())
+        .map(|f| f.kind)
+}
 
 /// The exit code for an error: the first [`Failure`] in its chain, else 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {

@@ -1,50 +1,70 @@
-//! Talking to the running kernel: load and unload a kexec image, and ask whether one is loaded.
+//! Talking to the running kernel: load and unload a kexec image.
 //!
 //! The only module with syscalls and `unsafe`. Loads go through `kexec_file_load(2)` where the
-//! kernel has it, else through kexec-tools' `kexec -l` run directly (no shell) under a timeout.
-//! Raw `syscall(2)` is used rather than glibc wrappers so the binary needs no new glibc symbols
-//! (old releases' glibc lacks `memfd_create`).
+//! kernel has it, else through kexec-tools' `kexec -l` run directly (no shell). The whole load
+//! is bounded by one deadline (KEXEC_TIMEOUT from the start of the command): joining the
+//! initrds, the syscall and kexec-tools all count. kexec-tools runs in its own process group,
+//! killed as a group at the deadline and by the kernel if we die first (`PR_SET_PDEATHSIG`).
+//! When a load cannot be known to have ended, the error says so ([`Kind::InFlight`]) instead
+//! of "nothing staged". Raw `syscall(2)` is used rather than glibc wrappers so the binary needs
+//! no new glibc symbols (old releases' glibc lacks `memfd_create`).
 
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::fs::OpenOptionsExt;
-use std::process::{Command, Stdio};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
+use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 
 use crate::config::{Method, Settings};
 use crate::failure::{Failure, Kind};
 use crate::plan::Plan;
 use crate::root::SysRoot;
+use crate::trust;
 
-/// `/sys/kernel/kexec_loaded`: "1" when an image is staged.
-pub const KEXEC_LOADED: &str = "/sys/kernel/kexec_loaded";
-/// The kernel's lockdown state (`[none] integrity confidentiality`).
-pub const LOCKDOWN: &str = "/sys/kernel/security/lockdown";
+pub use crate::system::{kexec_loaded, locked_down, KEXEC_LOADED};
 
 const KEXEC_FILE_UNLOAD: libc::c_ulong = 0x1;
 const KEXEC_FILE_NO_INITRAMFS: libc::c_ulong = 0x4;
+/// How long a killed kexec-tools gets to be gone before the load counts as still running.
+const REAP_GRACE: Duration = Duration::from_secs(3);
 
-/// Whether a kexec image is staged; `None` when the kernel does not say (no kexec support).
-pub fn kexec_loaded(root: &SysRoot) -> Option<bool> {
-    root.read_to_string(KEXEC_LOADED)
-        .ok()
-        .map(|s| s.trim() == "1")
+/// Where a load goes: the running kernel, or (tests only, `--fake-kernel`) the stand-in in
+/// [`crate::fake_kernel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The running kernel.
+    Running,
+    /// The stand-in in the `--root` tree.
+    Fake,
 }
 
-/// Whether the kernel is locked down (integrity or confidentiality).
-pub fn locked_down(root: &SysRoot) -> bool {
-    root.read_to_string(LOCKDOWN)
-        .map(|s| !s.contains("[none]") && s.contains('['))
-        .unwrap_or(false)
+/// The time left before `deadline`, or a [`Kind::Load`] failure naming `what` when none is.
+fn left(deadline: Instant, timeout: Duration, what: &str) -> Result<Duration> {
+    let now = Instant::now();
+    if now >= deadline {
+        return Err(Failure::new(
+            Kind::Load,
+            format!(
+                "{what} was not reached within KEXEC_TIMEOUT={}s",
+                timeout.as_secs()
+            ),
+        )
+        .into());
+    }
+    Ok(deadline - now)
 }
 
 /// What the running kernel said to `kexec_file_load`, in words an admin can act on.
-fn errno_words(errno: i32, kernel: &str) -> String {
+pub(crate) fn errno_words(errno: i32, kernel: &str) -> String {
     match errno {
         libc::EPERM => "the kernel refused kexec (EPERM): it is locked down (lockdown=, Secure Boot) or kernel.kexec_load_disabled is set; boot through the firmware or lift the lockdown".to_string(),
         libc::EKEYREJECTED => format!("the kernel refused {kernel} (EKEYREJECTED): it is not signed by a key the running kernel trusts; sign it or use KEXEC_METHOD=kexec-tools where the kernel is not locked down"),
@@ -58,27 +78,56 @@ fn errno_words(errno: i32, kernel: &str) -> String {
     }
 }
 
+/// The plan's files, each opened once and checked on that descriptor (see
+/// [`trust::open_checked`]).
+struct Opened {
+    kernel: File,
+    initrds: Vec<(String, File)>,
+}
+
+fn open_plan(root: &SysRoot, plan: &Plan) -> Result<Opened> {
+    let kernel = trust::open_checked(root, &plan.kernel, "kernel")
+        .map_err(|why| Failure::new(Kind::NoKernel, why))?;
+    let mut initrds = Vec::new();
+    for i in &plan.initrds {
+        let f = trust::open_checked(root, i, "initrd")
+            .map_err(|why| Failure::new(Kind::NoKernel, why))?;
+        initrds.push((i.clone(), f));
+    }
+    Ok(Opened { kernel, initrds })
+}
+
 /// The initrd(s) as one readable file: the file itself when there is one, else their
-/// concatenation (early microcode first) in an anonymous memory file.
-fn initrd_file(root: &SysRoot, initrds: &[String]) -> Result<Option<File>> {
-    match initrds {
-        [] => Ok(None),
-        [one] => {
-            let host = root.host_path(one)?;
-            Ok(Some(
-                File::open(&host).with_context(|| format!("opening {one}"))?,
-            ))
-        }
-        several => {
+/// concatenation (early microcode first) in an anonymous memory file, copied in blocks and
+/// given up at the deadline.
+fn initrd_file(
+    initrds: Vec<(String, File)>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Option<File>> {
+    let mut it = initrds.into_iter();
+    match (it.next(), it.len()) {
+        (None, _) => Ok(None),
+        (Some((_, one)), 0) => Ok(Some(one)),
+        (Some(first), _) => {
             let mut out = memfd("kexec-reboot-initrd")?;
-            for i in several {
-                let host = root.host_path(i)?;
-                let mut f = File::open(&host).with_context(|| format!("opening {i}"))?;
-                let mut buf = Vec::new();
-                f.read_to_end(&mut buf)
-                    .with_context(|| format!("reading {i}"))?;
-                out.write_all(&buf)
-                    .context("writing the joined initrd to memory")?;
+            let mut buf = vec![0u8; 1 << 20];
+            for (name, mut f) in std::iter::once(first).chain(it) {
+                loop {
+                    left(
+                        deadline,
+                        timeout,
+                        &format!("the end of joining the initrds ({name})"),
+                    )?;
+                    let n = f
+                        .read(&mut buf)
+                        .with_context(|| format!("reading {name}"))?;
+                    if n == 0 {
+                        break;
+                    }
+                    out.write_all(&buf[..n])
+                        .context("writing the joined initrd to memory")?;
+                }
             }
             Ok(Some(out))
         }
@@ -111,8 +160,8 @@ fn memfd(name: &str) -> Result<File> {
             Ok(f) => {
                 let _ = std::fs::remove_file(&path);
                 // std opens with close-on-exec; the child kexec must inherit this one.
-                // SAFETY: F_SETFD on a descriptor we own.
-                unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETFD, 0) };
+                fcntl(f.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()))
+                    .with_context(|| format!("letting kexec-tools read {path}"))?;
                 return Ok(f);
             }
             Err(e) => last = Some(format!("{path}: {e}")),
@@ -153,23 +202,30 @@ fn kexec_file_load(kernel: &File, initrd: Option<&File>, cmdline: &str) -> Resul
     }
 }
 
-/// Loads with `kexec_file_load(2)` in a worker thread, waiting at most `timeout`.
-fn load_file(root: &SysRoot, plan: &Plan, timeout: Duration) -> Result<Result<(), i32>> {
-    let host = root.host_path(&plan.kernel)?;
-    let kernel = File::open(&host).with_context(|| format!("opening {}", plan.kernel))?;
-    let initrd = initrd_file(root, &plan.initrds)?;
+/// Loads with `kexec_file_load(2)` in a worker thread, waiting until the deadline. The kernel
+/// and initrd descriptors are the checked ones.
+fn load_file(
+    plan: &Plan,
+    kernel: File,
+    initrd: Option<File>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Result<(), i32>> {
+    let wait = left(deadline, timeout, "kexec_file_load")?;
     let cmdline = plan.cmdline.clone();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let r = kexec_file_load(&kernel, initrd.as_ref(), &cmdline);
         let _ = tx.send(r);
     });
-    match rx.recv_timeout(timeout) {
+    match rx.recv_timeout(wait) {
         Ok(r) => Ok(r),
+        // The call cannot be taken back: it may still stage the image. This process ends
+        // only once the kernel returns (exit waits for the thread), and the caller unloads.
         Err(_) => Err(Failure::new(
-            Kind::Load,
+            Kind::InFlight,
             format!(
-                "kexec_file_load of {} took longer than KEXEC_TIMEOUT={}s; gave up",
+                "kexec_file_load of {} did not return within KEXEC_TIMEOUT={}s and may still complete",
                 plan.kernel,
                 timeout.as_secs()
             ),
@@ -178,44 +234,89 @@ fn load_file(root: &SysRoot, plan: &Plan, timeout: Duration) -> Result<Result<()
     }
 }
 
-/// Runs kexec-tools with `args`, killing it after `timeout`. Returns its stderr's last line on
-/// failure.
-fn run_kexec_tools(settings: &Settings, args: &[String], timeout: Duration) -> Result<()> {
-    let tool = &settings.kexec_tools;
-    let mut child = Command::new(tool)
-        .args(args)
+/// Starts kexec-tools with `args` in its own process group, to be killed by the kernel if we
+/// die first.
+fn spawn_kexec_tools(tool: &str, args: &[String]) -> Result<Child> {
+    let mut cmd = Command::new(tool);
+    cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            Failure::new(
-                Kind::Load,
-                format!("running {tool}: {e}; install kexec-tools or set KEXEC_TOOLS"),
-            )
-        })?;
-    let deadline = Instant::now() + timeout;
-    let status = loop {
+        .process_group(0);
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(|e| {
+        Failure::new(
+            Kind::Load,
+            format!("running {tool}: {e}; install kexec-tools or set KEXEC_TOOLS"),
+        )
+        .into()
+    })
+}
+
+/// Waits for `child` until `until`; `None` when it is still running then.
+fn wait_until(
+    child: &mut Child,
+    until: Instant,
+    tool: &str,
+) -> Result<Option<std::process::ExitStatus>> {
+    loop {
         if let Some(st) = child
             .try_wait()
             .with_context(|| format!("waiting for {tool}"))?
         {
-            break st;
+            return Ok(Some(st));
         }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
+        if Instant::now() >= until {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs kexec-tools with `args` until the deadline, then kills its process group. Returns
+/// its stderr's last line on failure.
+fn run_kexec_tools(settings: &Settings, args: &[String], deadline: Instant) -> Result<()> {
+    let tool = &settings.kexec_tools;
+    let what = format!("{tool} {}", args.join(" "));
+    left(deadline, settings.timeout, &what)?;
+    // Run as root: refuse a binary another user could have replaced. It is a program of the
+    // host that runs us (never of a --root tree), so it is checked on the host's root.
+    let host = SysRoot::new("/");
+    if host.exists(tool) {
+        if let Some(why) = crate::trust::distrust(&host, tool, "kexec-tools binary") {
+            return Err(Failure::new(Kind::Load, format!("{why}; not run")).into());
+        }
+    }
+    let mut child = spawn_kexec_tools(tool, args)?;
+    let Some(status) = wait_until(&mut child, deadline, tool)? else {
+        let _ = killpg(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
+        if wait_until(&mut child, Instant::now() + REAP_GRACE, tool)?.is_none() {
+            // Killed but not gone (uninterruptible sleep): its load may still complete.
             return Err(Failure::new(
-                Kind::Load,
+                Kind::InFlight,
                 format!(
-                    "{tool} {} took longer than KEXEC_TIMEOUT={}s and was killed",
-                    args.join(" "),
-                    timeout.as_secs()
+                    "{what} took longer than KEXEC_TIMEOUT={}s and could not be killed; it may still complete",
+                    settings.timeout.as_secs()
                 ),
             )
             .into());
         }
-        std::thread::sleep(Duration::from_millis(20));
+        return Err(Failure::new(
+            Kind::Load,
+            format!(
+                "{what} took longer than KEXEC_TIMEOUT={}s and was killed",
+                settings.timeout.as_secs()
+            ),
+        )
+        .into());
     };
     if status.success() {
         return Ok(());
@@ -241,13 +342,21 @@ fn run_kexec_tools(settings: &Settings, args: &[String], timeout: Duration) -> R
     .into())
 }
 
-/// Loads with `kexec -l`.
-fn load_kexec_tools(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<()> {
-    let kernel = root.host_path(&plan.kernel)?;
+/// Loads with `kexec -l`. kexec-tools opens files by path: it gets the paths the checked
+/// descriptors were opened from (their directories are root's alone, so they still name the
+/// same files), and a joined initrd as `/proc/self/fd/N`.
+fn load_kexec_tools(
+    root: &SysRoot,
+    plan: &Plan,
+    settings: &Settings,
+    initrds: Vec<(String, File)>,
+    deadline: Instant,
+) -> Result<()> {
+    let kernel = root.exec_arg(&plan.kernel)?;
     let mut args = vec!["-l".to_string(), kernel.to_string_lossy().into_owned()];
     // Keep the joined initrd open until kexec has read it.
-    let joined = if plan.initrds.len() > 1 {
-        initrd_file(root, &plan.initrds)?
+    let joined = if initrds.len() > 1 {
+        initrd_file(initrds, deadline, settings.timeout)?
     } else {
         None
     };
@@ -256,117 +365,74 @@ fn load_kexec_tools(root: &SysRoot, plan: &Plan, settings: &Settings) -> Result<
     } else if let Some(one) = plan.initrds.first() {
         args.push(format!(
             "--initrd={}",
-            root.host_path(one)?.to_string_lossy()
+            root.exec_arg(one)?.to_string_lossy()
         ));
     }
     args.push(format!("--command-line={}", plan.cmdline));
-    run_kexec_tools(settings, &args, settings.timeout)
+    run_kexec_tools(settings, &args, deadline)
 }
 
-/// Why `kexec_file_load` would refuse the plan's kernel, read from its header.
-pub fn file_load_problem(root: &SysRoot, plan: &Plan) -> Option<String> {
-    let head =
-        crate::preflight::read_head(root, &plan.kernel, crate::preflight::HEADER_BYTES).ok()?;
+/// Why `kexec_file_load` would refuse this kernel, read from the header of the open file.
+fn file_load_problem(kernel: &File) -> Option<String> {
+    let mut head = vec![0u8; crate::preflight::HEADER_BYTES as usize];
+    let mut got = 0;
+    while got < head.len() {
+        match kernel.read_at(&mut head[got..], got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(_) => return None,
+        }
+    }
+    head.truncate(got);
     crate::kernel_image::parse_header(&head, None)
         .ok()?
         .file_load_problem()
 }
 
-/// Where a load goes: the running kernel, or (tests only, `--fake-kernel`) a stand-in inside a
-/// `--root` tree: `/sys/kernel/kexec_loaded` there is set, and each call is appended to
-/// `/sys/kernel/kexec-reboot-fake.log`. A file `/sys/kernel/kexec-reboot-fake-errno` holding an
-/// errno name (`EPERM`, `ENOSYS`, ...) makes the stand-in refuse loads with that errno.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// The running kernel.
-    Running,
-    /// The stand-in in the `--root` tree.
-    Fake,
-}
-
-const FAKE_LOG: &str = "/sys/kernel/kexec-reboot-fake.log";
-const FAKE_ERRNO: &str = "/sys/kernel/kexec-reboot-fake-errno";
-
-fn fake_write(root: &SysRoot, loaded: bool, line: &str) -> Result<()> {
-    let flag = root.host_path(KEXEC_LOADED)?;
-    if let Some(dir) = flag.parent() {
-        std::fs::create_dir_all(dir).context("creating the fake kernel's /sys/kernel")?;
-    }
-    std::fs::write(&flag, if loaded { "1\n" } else { "0\n" })
-        .context("writing the fake kexec_loaded")?;
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(root.host_path(FAKE_LOG)?)
-        .context("writing the fake kernel's log")?;
-    writeln!(log, "{line}").context("writing the fake kernel's log")
-}
-
-fn fake_errno(root: &SysRoot) -> Option<i32> {
-    let name = root.read_to_string(FAKE_ERRNO).ok()?;
-    Some(match name.trim() {
-        "EPERM" => libc::EPERM,
-        "EKEYREJECTED" => libc::EKEYREJECTED,
-        "EBADMSG" => libc::EBADMSG,
-        "ENOEXEC" => libc::ENOEXEC,
-        "EBUSY" => libc::EBUSY,
-        "ENOSYS" => libc::ENOSYS,
-        "ENOMEM" => libc::ENOMEM,
-        _ => libc::EINVAL,
-    })
-}
-
-fn fake_load(root: &SysRoot, plan: &Plan) -> Result<&'static str> {
-    if let Some(errno) = fake_errno(root) {
-        return Err(Failure::new(Kind::Load, errno_words(errno, &plan.kernel)).into());
-    }
-    for f in std::iter::once(&plan.kernel).chain(plan.initrds.iter()) {
-        root.read(f)?;
-    }
-    fake_write(
-        root,
-        true,
-        &format!(
-            "load kernel={} initrds={} cmdline={}",
-            plan.kernel,
-            plan.initrds.join(","),
-            plan.cmdline
-        ),
-    )?;
-    Ok("fake")
-}
-
-/// Stages `plan` in the target kernel. Returns the method that did it (`kexec_file_load` or
-/// `kexec -l`).
+/// Stages `plan` in the target kernel by `deadline`. Returns the method that did it
+/// (`kexec_file_load` or `kexec -l`).
 pub fn load(
     root: &SysRoot,
     plan: &Plan,
     settings: &Settings,
     target: Target,
+    deadline: Instant,
 ) -> Result<&'static str> {
     if target == Target::Fake {
-        return fake_load(root, plan);
+        return crate::fake_kernel::load(root, plan);
     }
+    let Opened { kernel, initrds } = open_plan(root, plan)?;
+    let timeout = settings.timeout;
+    let by_file = |kernel: File, initrds: Vec<(String, File)>| -> Result<Result<(), i32>> {
+        let initrd = initrd_file(initrds, deadline, timeout)?;
+        load_file(plan, kernel, initrd, deadline, timeout)
+    };
+    // kexec -l after kexec_file_load: the initrds are opened again (the first descriptors
+    // went to the worker thread).
+    let tools = || -> Result<&'static str> {
+        let Opened { initrds, .. } = open_plan(root, plan)?;
+        load_kexec_tools(root, plan, settings, initrds, deadline).map(|_| "kexec -l")
+    };
     match settings.method {
-        Method::KexecTools => load_kexec_tools(root, plan, settings).map(|_| "kexec -l"),
-        Method::File => match load_file(root, plan, settings.timeout)? {
+        Method::KexecTools => {
+            load_kexec_tools(root, plan, settings, initrds, deadline).map(|_| "kexec -l")
+        }
+        Method::File => match by_file(kernel, initrds)? {
             Ok(()) => Ok("kexec_file_load"),
             Err(errno) => Err(Failure::new(Kind::Load, errno_words(errno, &plan.kernel)).into()),
         },
-        Method::Auto if file_load_problem(root, plan).is_some() => {
+        Method::Auto if file_load_problem(&kernel).is_some() => {
             // kexec_file_load would refuse this (old boot protocol): go straight to kexec -l.
-            load_kexec_tools(root, plan, settings).map(|_| "kexec -l")
+            load_kexec_tools(root, plan, settings, initrds, deadline).map(|_| "kexec -l")
         }
-        Method::Auto => match load_file(root, plan, settings.timeout)? {
+        Method::Auto => match by_file(kernel, initrds)? {
             Ok(()) => Ok("kexec_file_load"),
             // No kexec_file_load (kernels before 3.17): the old syscall through kexec-tools.
-            Err(libc::ENOSYS) => load_kexec_tools(root, plan, settings).map(|_| "kexec -l"),
+            Err(libc::ENOSYS) => tools(),
             // Signature enforcement without lockdown (e.g. CentOS 7): kexec_load does not check
             // signatures, and is allowed when the kernel is not locked down.
             Err(e @ (libc::EKEYREJECTED | libc::EBADMSG)) if !locked_down(root) => {
-                load_kexec_tools(root, plan, settings)
-                    .map(|_| "kexec -l")
-                    .map_err(|err| anyhow!("{}; then {err:#}", errno_words(e, &plan.kernel)))
+                tools().map_err(|err| anyhow!("{}; then {err:#}", errno_words(e, &plan.kernel)))
             }
             Err(errno) => Err(Failure::new(Kind::Load, errno_words(errno, &plan.kernel)).into()),
         },
@@ -377,7 +443,7 @@ pub fn load(
 /// `kexec_load` with no segments (kernels before 3.17), then `kexec -u`.
 pub fn unload(root: &SysRoot, settings: &Settings, target: Target) -> Result<()> {
     if target == Target::Fake {
-        return fake_write(root, false, "unload");
+        return crate::fake_kernel::unload(root);
     }
     // SAFETY: an unload takes no descriptors or buffers.
     let r = unsafe {
@@ -408,7 +474,15 @@ pub fn unload(root: &SysRoot, settings: &Settings, target: Target) -> Result<()>
         return Ok(());
     }
     let e2 = std::io::Error::last_os_error();
-    run_kexec_tools(settings, &["-u".to_string()], settings.timeout).with_context(|| {
+    run_kexec_tools(
+        settings,
+        &["-u".to_string()],
+        Instant::now() + settings.timeout,
+    )
+    .with_context(|| {
         format!("unloading the staged kernel (kexec_file_load: {e1}; kexec_load: {e2})")
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,20 +13,16 @@ use crate::preflight::{self, Check};
 use crate::root::SysRoot;
 use crate::select::{self, Choice};
 
-/// Where the running kernel's version and command line are read (through the root).
-pub const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
-/// The running kernel's command line.
-pub const PROC_CMDLINE: &str = "/proc/cmdline";
+pub use crate::system::{running_version, OSRELEASE, PROC_CMDLINE};
 
-/// Everything `load` needs, and everything an operator wants to see before it.
-#[derive(Debug, Clone, Serialize)]
+/// Everything `load` needs, and everything an operator wants to see before it. Its JSON
+/// (`plan --json`) is [`PlanJson`].
+#[derive(Debug, Clone)]
 pub struct Plan {
     /// Kernel image, as the system sees it.
     pub kernel: String,
-    /// The initrd: null when none, the path when one, the paths joined by a space when several
-    /// (they are concatenated into one image at load time, early microcode first).
-    pub initrd: Option<String>,
-    /// The initrds one by one.
+    /// The initrds, in load order (several are concatenated into one image at load time,
+    /// early microcode first).
     pub initrds: Vec<String>,
     /// The command line the new kernel gets.
     pub cmdline: String,
@@ -36,8 +32,8 @@ pub struct Plan {
     pub source: Source,
     /// Title of the boot entry, or null.
     pub entry: Option<String>,
-    /// `auto`, `file` or `kexec-tools`: how it will be loaded.
-    pub method: String,
+    /// How it will be loaded (`KEXEC_METHOD`).
+    pub method: Method,
     /// Why this kernel, in words.
     pub why: String,
     /// Where the command line came from, in words.
@@ -49,6 +45,46 @@ pub struct Plan {
     /// The grubenv whose one-time `next_entry` chose this kernel: GRUB clears it when it boots
     /// that entry, so a load clears it too (else every later reboot would boot it again).
     pub next_entry_env: Option<String>,
+}
+
+/// `plan --json`: the plan's fields, with `initrd` (null when none, the path when one, the
+/// paths joined by a space when several) beside `initrds`, and the method by its config name.
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    kernel: &'a str,
+    initrd: Option<String>,
+    initrds: &'a [String],
+    cmdline: &'a str,
+    version: &'a Option<String>,
+    source: Source,
+    entry: &'a Option<String>,
+    method: &'static str,
+    why: &'a str,
+    cmdline_from: &'a str,
+    checks: &'a [Check],
+    warnings: &'a [String],
+    next_entry_env: &'a Option<String>,
+}
+
+impl Serialize for Plan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        PlanJson {
+            kernel: &self.kernel,
+            initrd: (!self.initrds.is_empty()).then(|| self.initrds.join(" ")),
+            initrds: &self.initrds,
+            cmdline: &self.cmdline,
+            version: &self.version,
+            source: self.source,
+            entry: &self.entry,
+            method: method_name(self.method),
+            why: &self.why,
+            cmdline_from: &self.cmdline_from,
+            checks: &self.checks,
+            warnings: &self.warnings,
+            next_entry_env: &self.next_entry_env,
+        }
+        .serialize(s)
+    }
 }
 
 impl Plan {
@@ -73,14 +109,6 @@ pub fn method_name(m: Method) -> &'static str {
         Method::File => "file",
         Method::KexecTools => "kexec-tools",
     }
-}
-
-/// The running kernel's version (`uname -r` through the root), if readable.
-pub fn running_version(root: &SysRoot) -> Option<String> {
-    root.read_to_string(OSRELEASE)
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 /// The boot loader's menu and the scanned kernels, as `settings` asks.
@@ -142,10 +170,8 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
     };
 
     let running_cmdline = || -> Result<String> {
-        let text = root
-            .read_to_string(PROC_CMDLINE)
-            .with_context(|| "the running command line is needed (KEXEC_CMDLINE); set KEXEC_CMDLINE to a literal command line")?;
-        Ok(cmdline::clean_running(&text))
+        crate::system::running_cmdline(root)
+            .with_context(|| "the running command line is needed (KEXEC_CMDLINE); set KEXEC_CMDLINE to a literal command line")
     };
     let (base, cmdline_from) = match &settings.cmdline {
         CmdlineChoice::Literal(s) => (s.clone(), "KEXEC_CMDLINE".to_string()),
@@ -185,11 +211,6 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
 
     let mut plan = Plan {
         kernel: entry.kernel.clone(),
-        initrd: if initrds.is_empty() {
-            None
-        } else {
-            Some(initrds.join(" "))
-        },
         initrds,
         cmdline,
         version: entry.version.clone(),
@@ -199,7 +220,7 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
         } else {
             None
         },
-        method: method_name(settings.method).to_string(),
+        method: settings.method,
         why,
         cmdline_from,
         checks: Vec::new(),

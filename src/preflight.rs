@@ -4,7 +4,6 @@
 //! Each failed check says, on one line, which file, what is wrong and what to do. A plan with
 //! a failed check is never loaded.
 
-use std::fs::File;
 use std::io::Read;
 
 use serde::Serialize;
@@ -47,11 +46,11 @@ fn fail(name: &str, detail: impl Into<String>) -> Check {
 
 /// The first bytes of a file under the root.
 pub fn read_head(root: &SysRoot, path: &str, limit: u64) -> std::io::Result<Vec<u8>> {
-    let host = root
-        .host_path(path)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let f = root
+        .open(path)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e:#}")))?;
     let mut buf = Vec::new();
-    File::open(host)?.take(limit).read_to_end(&mut buf)?;
+    f.take(limit).read_to_end(&mut buf)?;
     Ok(buf)
 }
 
@@ -136,6 +135,19 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
                 format!("{k}: owned and writable by root only"),
             )),
             Some(why) => checks.push(fail("kernel-owner", why)),
+        }
+    }
+
+    // kexec-tools runs as root (for `kexec -l`, and `kexec -u` to unload): only root may
+    // choose that binary too.
+    let tool = &settings.kexec_tools;
+    if root.exists(tool) {
+        match trust::distrust(root, tool, "kexec-tools binary") {
+            None => checks.push(pass(
+                "kexec-tools",
+                format!("{tool}: owned and writable by root only"),
+            )),
+            Some(why) => checks.push(fail("kexec-tools", why)),
         }
     }
 
@@ -226,10 +238,7 @@ pub const HALT_KEXEC: &str = "/sbin/kexec";
 /// confirmed.
 pub fn halt_kexec_problem(root: &SysRoot) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = root
-        .host_path(HALT_KEXEC)
-        .ok()
-        .and_then(|p| std::fs::metadata(p).ok());
+    let meta = root.metadata(HALT_KEXEC).ok();
     let what = match meta {
         None => "is missing",
         Some(m) if !m.is_file() => "is not a file",

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::config::Method;
 use crate::entry::{BootEntry, BootMenu, DefaultEntry};
 use crate::plan::Plan;
 
@@ -34,10 +35,10 @@ pub fn plan(p: &Plan) -> String {
     }
     let _ = writeln!(s, "  cmdline:  {}", p.cmdline);
     let _ = writeln!(s, "            (from {})", p.cmdline_from);
-    let method = match p.method.as_str() {
-        "auto" => "kexec_file_load, or kexec -l where the kernel lacks it",
-        "file" => "kexec_file_load only",
-        _ => "kexec -l (kexec-tools)",
+    let method = match p.method {
+        Method::Auto => "kexec_file_load, or kexec -l where the kernel lacks it",
+        Method::File => "kexec_file_load only",
+        Method::KexecTools => "kexec -l (kexec-tools)",
     };
     let _ = writeln!(s, "  method:   {method}");
     let _ = writeln!(s, "  checks:");

@@ -2,7 +2,7 @@
 //! one-time requests, boot confirmation, manual or stale images, plan, preflight, load, record —
 //! and the rule that any failure leaves nothing of ours staged.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 
 use crate::app::Ctx;
 use crate::config::{KernelChoice, Settings};
@@ -14,22 +14,78 @@ use crate::plan::{self, Plan};
 use crate::preflight;
 use crate::report;
 use crate::state::{self, Staged};
+use crate::system;
 
-/// Unloads after a failure, so that no stale image wins at reboot. Only images that are ours
-/// or that we were about to replace get here.
-fn unload_after_failure(ctx: &Ctx, settings: &Settings, log: &mut Log) {
-    if load::kexec_loaded(&ctx.root) == Some(true) {
+/// How long a load whose config cannot be read waits for another command's lock (the
+/// default KEXEC_TIMEOUT: there is no other to go by).
+const LOCK_WAIT_NO_CONFIG: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The one failure path of the load flow: from the moment it is armed, every way out of
+/// [`load_inner`] that is not "staged" (or "the manual image was kept", which disarms it
+/// without unloading) unloads whatever is staged and forgets our records, so that no stale
+/// image wins at reboot. Dropping it does the work, so an early `?` cannot skip it.
+struct Failsafe<'a> {
+    ctx: &'a Ctx,
+    settings: Settings,
+    armed: bool,
+}
+
+impl<'a> Failsafe<'a> {
+    /// Disarmed: a dry run never unloads.
+    fn new(ctx: &'a Ctx) -> Self {
+        Failsafe {
+            ctx,
+            settings: Settings::default(),
+            armed: false,
+        }
+    }
+
+    /// From now on, leaving without [`Failsafe::keep`] unloads.
+    fn arm(&mut self, settings: &Settings) {
+        self.settings = settings.clone();
+        self.armed = true;
+    }
+
+    /// What is staged now is meant to stay (ours, just recorded; or a manual load kept).
+    fn keep(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Failsafe<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            unload_ours(self.ctx, &self.settings, &mut self.ctx.log());
+        }
+    }
+}
+
+/// Unloads what is staged and forgets our records of it. The records stay when the unload
+/// failed, so that `unload --ours` (the rc script, after this process) still knows it is ours.
+pub(crate) fn unload_ours(ctx: &Ctx, settings: &Settings, log: &mut Log) -> bool {
+    if system::kexec_loaded(&ctx.root) == Some(true) {
         match load::unload(&ctx.root, settings, ctx.target) {
             Ok(()) => {
                 log.notice("unloaded the staged kernel, so the reboot goes through the firmware")
             }
-            Err(e) => log.warning(&format!(
-                "could not unload the previously staged kernel: {e:#}"
-            )),
+            Err(e) => {
+                log.warning(&format!("could not unload the staged kernel: {e:#}"));
+                return false;
+            }
         }
     }
     let _ = state::clear(&ctx.root);
+    let _ = state::clear_loading(&ctx.root);
     let _ = confirm::clear_pending(&ctx.root);
+    true
+}
+
+/// Whether the staged image is ours to unload: recorded by a load of this boot, being loaded
+/// by one (a crash between the syscall and the record), or staged before the system came up.
+pub(crate) fn staged_is_ours(ctx: &Ctx) -> bool {
+    state::read(&ctx.root).is_some()
+        || state::read_loading(&ctx.root).is_some()
+        || state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start)
 }
 
 pub(crate) fn cmd_load(
@@ -48,7 +104,10 @@ pub(crate) fn cmd_load(
         let io = failure::exit_code(&e) == 1
             && e.chain()
                 .any(|c| c.downcast_ref::<std::io::Error>().is_some());
-        let suffix = if io {
+        let suffix = if failure::kind(&e) == Some(Kind::InFlight) {
+            "the kernel may still stage it: unloading follows once this process has ended \
+             (`kexec-reboot unload --ours`)"
+        } else if io {
             "check that the file exists and root can read it; nothing staged, the reboot goes \
              through the firmware"
         } else {
@@ -69,6 +128,7 @@ fn load_inner(
     kernel: Option<&str>,
     log: &mut Log,
 ) -> Result<u8> {
+    let mut failsafe = Failsafe::new(ctx);
     let next = state::read_next(&ctx.root);
     // `kexec-reboot --config FILE reboot` asked for FILE's settings for this one reboot.
     let one_shot = next.as_ref().and_then(|n| n.config.as_deref());
@@ -81,9 +141,11 @@ fn load_inner(
         Err(e) => {
             // Ours, or one staged before the system came up, must not win at reboot; an
             // operator's manual load stays.
-            let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
-            if !dry_run && (state::read(&ctx.root).is_some() || stale) {
-                unload_after_failure(ctx, &Settings::default(), log);
+            if !dry_run {
+                ctx.lock(LOCK_WAIT_NO_CONFIG)?;
+                if staged_is_ours(ctx) {
+                    failsafe.arm(&Settings::default());
+                }
             }
             return Err(e);
         }
@@ -91,12 +153,18 @@ fn load_inner(
     for w in &warnings {
         log.warning(&w.to_string());
     }
+    // KEXEC_TIMEOUT bounds the whole command, from its start.
+    let deadline = ctx.started + settings.timeout;
+    if !dry_run {
+        // The rc script's guard learns the bound from here (the binary reads the config).
+        let _ = state::announce_timeout(&ctx.root, settings.timeout.as_secs());
+        let wait = deadline.saturating_duration_since(std::time::Instant::now());
+        ctx.lock(wait)?;
+        failsafe.arm(&settings);
+    }
 
     if let Some(n) = &next {
         if n.firmware {
-            if !dry_run {
-                unload_after_failure(ctx, &settings, log);
-            }
             log.notice("one firmware reboot was asked for (kexec-reboot reboot --firmware): nothing staged");
             return Ok(0);
         }
@@ -110,9 +178,6 @@ fn load_inner(
 
     if settings.require_confirm {
         if let Some(u) = confirm::read_unconfirmed(&ctx.root) {
-            if !dry_run {
-                unload_after_failure(ctx, &settings, log);
-            }
             return Err(Failure::new(
                 Kind::Skipped,
                 format!("{}; kexec reboots stay off until an administrator runs `kexec-reboot status --clear` (KEXEC_REQUIRE_CONFIRM=yes)", u.describe()),
@@ -121,7 +186,7 @@ fn load_inner(
         }
     }
 
-    let loaded = load::kexec_loaded(&ctx.root);
+    let loaded = system::kexec_loaded(&ctx.root);
     let ours = state::read(&ctx.root);
     if loaded == Some(true) && ours.is_none() && next.is_none() {
         let stale = state::read_boot(&ctx.root).is_some_and(|b| b.loaded_at_start);
@@ -130,20 +195,13 @@ fn load_inner(
                 "replacing a kernel image that was already staged when the system came up (stale)",
             );
         } else if settings.respect_manual {
+            failsafe.keep();
             log.notice("kept the kernel that was loaded by hand (KEXEC_RESPECT_MANUAL=yes); nothing else staged");
             return Ok(0);
         }
     }
 
-    let p = match plan::make(&ctx.root, &settings, Vec::new()) {
-        Ok(p) => p,
-        Err(e) => {
-            if !dry_run {
-                unload_after_failure(ctx, &settings, log);
-            }
-            return Err(e);
-        }
-    };
+    let p = plan::make(&ctx.root, &settings, Vec::new())?;
     // The boot loader's warnings: the console at shutdown is where an operator sees them.
     for w in &p.warnings {
         log.warning(w);
@@ -152,9 +210,6 @@ fn load_inner(
         eprint!("{}", report::plan(&p));
     }
     if let Some(f) = p.failure() {
-        if !dry_run {
-            unload_after_failure(ctx, &settings, log);
-        }
         return Err(f.into());
     }
     let what = p.version.clone().unwrap_or_else(|| p.kernel.clone());
@@ -168,26 +223,22 @@ fn load_inner(
     // The halt script boots what is staged with /sbin/kexec: without it, nothing staged.
     if ctx.target == load::Target::Running {
         if let Some(problem) = preflight::halt_kexec_problem(&ctx.root) {
-            unload_after_failure(ctx, &settings, log);
             return Err(Failure::new(Kind::Load, problem).into());
         }
     }
-    let method = match load::load(&ctx.root, &p, &settings, ctx.target) {
-        Ok(m) => m,
-        Err(e) => {
-            unload_after_failure(ctx, &settings, log);
-            return Err(e);
-        }
-    };
-    if load::kexec_loaded(&ctx.root) == Some(false) {
+    // From here until the record, a crash leaves an image no record calls ours: this marker
+    // does, for `unload --ours`. Where /var/run cannot be written (read-only or full), the
+    // record cannot be either, and the failure path after the load says so.
+    let _ = state::write_loading(&ctx.root);
+    let method = load::load(&ctx.root, &p, &settings, ctx.target, deadline)?;
+    if system::kexec_loaded(&ctx.root) == Some(false) {
         return Err(Failure::new(Kind::Load, format!("{method} of {} reported success but /sys/kernel/kexec_loaded says nothing is staged", p.kernel)).into());
     }
     // A one-time request stays until this boot ends (its boot id expires it): the rc script's
     // load at shutdown must see it too.
-    if let Err(e) = record(ctx, &p, &settings, method, reason, log) {
-        unload_after_failure(ctx, &settings, log);
-        return Err(e);
-    }
+    record(ctx, &p, &settings, method, reason, log)?;
+    failsafe.keep();
+    let _ = state::clear_loading(&ctx.root);
     if let Some(env) = &p.next_entry_env {
         match consume_next_entry(ctx, env) {
             Ok(()) => log.notice(&format!(
@@ -214,7 +265,7 @@ fn record(
     log: &mut Log,
 ) -> Result<()> {
     let staged = Staged {
-        boot_id: state::boot_id(&ctx.root),
+        boot_id: system::boot_id(&ctx.root),
         kernel: p.kernel.clone(),
         initrds: p.initrds.clone(),
         cmdline: p.cmdline.clone(),
@@ -251,11 +302,12 @@ fn consume_next_entry(ctx: &Ctx, env: &str) -> Result<()> {
     let Some(out) = crate::bootloader::grubenv::unset(&bytes, "next_entry") else {
         return Ok(());
     };
-    // grubenv is often a link (to the EFI partition): replace the file, not the link.
-    let path = std::fs::canonicalize(ctx.root.host_path(env)?)
-        .with_context(|| format!("resolving {env}"))?;
-    let mode = std::fs::metadata(&path)
+    // grubenv is often a link (to the EFI partition): the root replaces the file it leads
+    // to inside the tree, not the link.
+    let mode = ctx
+        .root
+        .metadata(env)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o644);
-    state::replace_file(&path, env, &out, mode)
+    ctx.root.write_atomic(env, &out, mode)
 }

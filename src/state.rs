@@ -1,23 +1,24 @@
-//! What we staged, so `status` can tell our image from one loaded by hand.
+//! What we staged, so `status` can tell our image from one loaded by hand, and the one writer
+//! of our files.
 //!
-//! One small JSON file under /var/run, written atomically (temporary file, then rename) with
-//! mode 0644. It names the boot it was written in (`/proc/sys/kernel/random/boot_id`): a record
-//! from another boot says nothing about what is loaded now.
+//! Small JSON files under /var/run, each naming the boot it was written in (a record from
+//! another boot says nothing about what is loaded now). Every file we write (these, the
+//! confirmation records, the grubenv rewrite) goes through `SysRoot::write_atomic`: a temporary
+//! file created exclusively and never through a link, synced, renamed over the old one, and the
+//! directory synced. Our own directory (/var/lib/kexec-reboot) is root's and 0700, checked
+//! before each write.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::root::SysRoot;
+use crate::system::boot_id;
 
 /// Where the record lives.
 pub const STATE_FILE: &str = "/var/run/kexec-reboot.state";
-/// This boot's id.
-pub const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
 
 /// A record of one staged load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,28 +39,51 @@ pub struct Staged {
     pub time: u64,
 }
 
-/// This boot's id, or an empty string when the kernel does not say.
-pub fn boot_id(root: &SysRoot) -> String {
-    root.read_to_string(BOOT_ID)
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
-}
-
 /// The record of this boot's load, if any (records of other boots are ignored).
 pub fn read(root: &SysRoot) -> Option<Staged> {
     read_this_boot(root, STATE_FILE, |s: &Staged| &s.boot_id)
 }
 
-/// Writes `text` to `sys_path` atomically, mode 0644, creating the directory if needed.
-pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
-    let path = root.host_path(sys_path)?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("creating the directory of {sys_path}"))?;
+/// Our own directory, kept across reboots: root's, mode 0700.
+pub const PRIVATE_DIR: &str = "/var/lib/kexec-reboot";
+
+/// Makes sure `sys_dir` is a directory (not a link) that only the expected owner (root, or a
+/// `--root` tree's owner) can write: created 0700 whatever the umask; one left open to others
+/// by an older version is closed (0700) when it is the owner's, refused when it is not.
+pub fn ensure_private_dir(root: &SysRoot, sys_dir: &str) -> Result<()> {
+    // A link there is refused before anything is created through it.
+    if root
+        .symlink_metadata(sys_dir)
+        .is_ok_and(|md| md.file_type().is_symlink())
+    {
+        bail!("{sys_dir} is not a directory (a link?); remove it so that it can be made again, root's and 0700");
     }
-    replace_file(&path, sys_path, text.as_bytes(), 0o644)
+    root.create_dir_all(sys_dir, 0o700)?;
+    let owner = crate::trust::expected_owner(root).map_err(anyhow::Error::msg)?;
+    let md = root.symlink_metadata(sys_dir)?;
+    if !md.file_type().is_dir() {
+        bail!("{sys_dir} is not a directory (a link?); remove it so that it can be made again, root's and 0700");
+    }
+    if md.uid() != owner {
+        bail!(
+            "{sys_dir} is owned by uid {}, so another user could plant files there; chown root {sys_dir} and chmod 0700 it",
+            md.uid()
+        );
+    }
+    if md.mode() & 0o077 != 0 {
+        root.set_mode(sys_dir, 0o700)?;
+    }
+    Ok(())
 }
 
-/// Writes `text` to `sys_path` as `write_atomic` does, but without the fsync: for the records
+/// Writes `text` to `sys_path` atomically, mode 0644 (0600 in our own directory, which is
+/// checked first), creating a missing directory.
+pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
+    let mode = record_mode(root, sys_path)?;
+    root.write_atomic(sys_path, text.as_bytes(), mode)
+}
+
+/// Writes `text` to `sys_path` as `write_atomic` does, but without the fsyncs: for the records
 /// `load` writes after staging (the state record and the pending confirmation). Nothing reads
 /// them from disk before the reboot they are for, and that reboot puts them there: the halt
 /// script syncs and remounts / read-only before `kexec -e`, which itself syncs the filesystems
@@ -68,45 +92,26 @@ pub fn write_atomic(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
 /// kexec boot needed. Each fsync was a journal commit on the reboot path: under QEMU, the two
 /// of them were what kept `load` slower than `kexec -s -l` (bench/README.md).
 pub fn write_atomic_unsynced(root: &SysRoot, sys_path: &str, text: &str) -> Result<()> {
-    let path = root.host_path(sys_path)?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("creating the directory of {sys_path}"))?;
+    let mode = record_mode(root, sys_path)?;
+    root.write_atomic_unsynced(sys_path, text.as_bytes(), mode)
+}
+
+/// Makes the directory of `sys_path` ready (our own one checked first) and gives the mode of
+/// a record there: 0600 in our own directory, 0644 elsewhere.
+fn record_mode(root: &SysRoot, sys_path: &str) -> Result<u32> {
+    if Path::new(sys_path).parent() == Some(Path::new(PRIVATE_DIR)) {
+        ensure_private_dir(root, PRIVATE_DIR)?;
+        return Ok(0o600);
     }
-    write_then_rename(&path, sys_path, text.as_bytes(), 0o644, false)
-}
-
-/// Replaces the file at host path `path` (shown as `shown` in messages) with `bytes`: a
-/// temporary file beside it, given `mode` (whatever the umask), synced, then renamed over it.
-pub fn replace_file(path: &Path, shown: &str, bytes: &[u8], mode: u32) -> Result<()> {
-    write_then_rename(path, shown, bytes, mode, true)
-}
-
-/// `replace_file`, with the fsync of the temporary file only when `sync`.
-fn write_then_rename(path: &Path, shown: &str, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .with_context(|| format!("writing {shown}.tmp"))?;
-    f.set_permissions(fs::Permissions::from_mode(mode))
-        .and_then(|_| f.write_all(bytes))
-        .and_then(|_| if sync { f.sync_all() } else { Ok(()) })
-        .with_context(|| format!("writing {shown}.tmp"))?;
-    fs::rename(&tmp, path).with_context(|| format!("renaming {shown}.tmp to {shown}"))
+    if let Some(dir) = Path::new(sys_path).parent() {
+        root.create_dir_all(&dir.to_string_lossy(), 0o755)?;
+    }
+    Ok(0o644)
 }
 
 /// Removes `sys_path`; a missing file is fine.
 pub fn remove(root: &SysRoot, sys_path: &str) -> Result<()> {
-    match fs::remove_file(root.host_path(sys_path)?) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("removing {sys_path}")),
-    }
+    root.remove(sys_path)
 }
 
 /// A JSON record, if it is there and readable.
@@ -134,6 +139,53 @@ pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
 /// Removes the record (after an unload). A missing record is fine.
 pub fn clear(root: &SysRoot) -> Result<()> {
     remove(root, STATE_FILE)
+}
+
+/// Written just before a load and removed once it is recorded (or unloaded): an image staged
+/// while it is there is ours even if the process died before writing [`STATE_FILE`].
+pub const LOADING_FILE: &str = "/var/run/kexec-reboot.loading";
+
+/// A load under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loading {
+    pub boot_id: String,
+    /// The process that loads.
+    pub pid: u32,
+    /// Seconds since the epoch.
+    pub time: u64,
+}
+
+/// Records that a load is under way in this boot.
+pub fn write_loading(root: &SysRoot) -> Result<()> {
+    let rec = Loading {
+        boot_id: boot_id(root),
+        pid: std::process::id(),
+        time: now(),
+    };
+    let text = serde_json::to_string(&rec).context("encoding the load marker")?;
+    write_atomic(root, LOADING_FILE, &text)
+}
+
+/// The load under way in this boot, if any.
+pub fn read_loading(root: &SysRoot) -> Option<Loading> {
+    read_this_boot(root, LOADING_FILE, |l: &Loading| &l.boot_id)
+}
+
+/// Removes the load marker.
+pub fn clear_loading(root: &SysRoot) -> Result<()> {
+    remove(root, LOADING_FILE)
+}
+
+/// Where `load` tells the rc script's guard how long it may take: "PID SECONDS".
+pub const GUARD_FILE: &str = "/var/run/kexec-reboot.guard";
+
+/// Tells the guard this process's bound (KEXEC_TIMEOUT), as the one reader of the config.
+pub fn announce_timeout(root: &SysRoot, secs: u64) -> Result<()> {
+    write_atomic(
+        root,
+        GUARD_FILE,
+        &format!("{} {secs}\n", std::process::id()),
+    )
 }
 
 /// Seconds since the epoch, now.
@@ -267,7 +319,8 @@ mod tests {
     }
 
     #[test]
-    fn unsynced_write_replaces_whole_with_mode_0644_and_no_temporary_left() {
+    fn unsynced_write_replaces_whole_with_the_private_mode_and_no_temporary_left() {
+        use std::fs;
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let root = SysRoot::new(dir.path());
@@ -282,7 +335,7 @@ mod tests {
             .expect("second write");
         assert_eq!(fs::read_to_string(&f).expect("reading"), "second\n");
         let mode = fs::metadata(&f).expect("metadata").permissions().mode() & 0o7777;
-        assert_eq!(mode, 0o644);
+        assert_eq!(mode, 0o600, "a record in our own directory is root's alone");
         assert!(!dir
             .path()
             .join("var/lib/kexec-reboot/pending.json.tmp")

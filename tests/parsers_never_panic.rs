@@ -511,3 +511,80 @@ fn seeds_are_valid_inputs() {
         "grub.cfg seed: {problems:?}"
     );
 }
+
+// ---- deep nesting and long chains (issue 13, defect 2) ----------------------------------------
+
+/// Shapes that made a parser recurse once per repetition: `(prefix, repeated, suffix)`.
+const DEEP: &[(&str, &str, &str)] = &[
+    ("if [ ", "! ", "x ]; then\nset default=1\nfi\n"),
+    ("if [ ", "a = b -o ", "x ]; then\nset default=1\nfi\n"),
+    ("if [ ", "x -a ", "x ]; then\nset default=1\nfi\n"),
+    ("if test ", "! -a ! -o ", "x ; then\nset default=1\nfi\n"),
+    ("if false; then\n", "elif false; then\n", "fi\n"),
+    (
+        "if [ $u ]; then\n",
+        "elif [ $v ]; then\nset default=1\n",
+        "fi\n",
+    ),
+    ("", "{\n", ""),
+    ("", "if true; then\n", ""),
+    ("", "submenu 'S' {\n", ""),
+    ("", "menuentry 'M' {\nif true; then\n", ""),
+    ("", "function f {\n", ""),
+    ("", "for x in a; do\n", ""),
+    ("", "if [ x ] ; then\n{\nsubmenu 'S' {\n", ""),
+];
+
+/// A grub.cfg with `rep` repeated `n` times, then two entries.
+fn deep_cfg(prefix: &str, rep: &str, suffix: &str, n: usize) -> Vec<u8> {
+    format!(
+        "{prefix}{}{suffix}menuentry 'A' {{\nlinux /vmlinuz-1\n}}\n",
+        rep.repeat(n)
+    )
+    .into_bytes()
+}
+
+/// Every text parser on `cfg`, untimed (the machine's load must not fail a test about the
+/// stack): it returns.
+fn parse_all(cfg: &str) {
+    let exists = |p: &str| p.starts_with("/boot/");
+    let ctx = grub2::Context {
+        file: "/boot/grub2/grub.cfg",
+        grubenv: None,
+        platform: Some("pc"),
+        exists: &exists,
+        bls: &[],
+    };
+    let menu = grub2::parse(cfg, &ctx);
+    if let kexec_reboot::entry::DefaultEntry::Index(i, _) = menu.default {
+        assert!(i < menu.entries.len(), "default index {i} inside the menu");
+    }
+    let _ = script::parse(cfg);
+    let _ = Env::default().expand_text(cfg);
+    let _ = grub_legacy::parse(cfg, "/boot/grub/grub.conf", None);
+    let _ = bls::parse(cfg, "/boot/loader/entries/x.conf", "x");
+    let _ = config::parse(cfg, "/etc/sysconfig/kexec");
+}
+
+proptest! {
+    #![proptest_config(cfg(12))]
+
+    /// Every shape, any depth up to 12,000, through every text parser: no stack overflow
+    /// (which aborts the process: no unload, no error line).
+    #[test]
+    fn deep_nesting_never_overflows(
+        shape in 0..DEEP.len(),
+        n in prop_oneof![1usize..200, 5_000usize..12_000],
+    ) {
+        let (prefix, rep, suffix) = DEEP[shape];
+        parse_all(&text(&deep_cfg(prefix, rep, suffix, n)));
+    }
+}
+
+/// The largest depth of every shape, once, outside proptest (which would shrink a crash).
+#[test]
+fn deepest_shapes_are_parsed() {
+    for (prefix, rep, suffix) in DEEP {
+        parse_all(&text(&deep_cfg(prefix, rep, suffix, 20_000)));
+    }
+}

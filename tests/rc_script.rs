@@ -4,17 +4,25 @@
 //! and always lets the reboot go on.
 //!
 //! Each case is one function taking the shell; `rc_cases!` makes a `bash::<case>` and a
-//! `dash::<case>` test of it. Stand-ins live in tests/rc/: `kexec-reboot` (records its
-//! arguments), `runlevel`, `logger` and a POSIX `functions`. The links the script's header
-//! gives are checked with the real chkconfig of CentOS 5, 6 and 7 in tests/rc_chkconfig.rs.
+//! `dash::<case>` test of it. The script runs the real binary (`--root` on a copy of the
+//! CentOS 5 fixture, `--fake-kernel`) through a shim that records each call; only what the
+//! real binary cannot be made to do on a test root (hang, ignore TERM, leave a child) uses the
+//! stand-in tests/rc/kexec-reboot. Other stand-ins there: `runlevel`, `logger` and a POSIX
+//! `functions`. The links the script's header gives are checked with the real
+//! chkconfig of CentOS 5, 6 and 7 in tests/rc_chkconfig.rs.
+
+mod common;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 const LOAD: &str = "load --reason shutdown";
+/// What the script runs after a load that did not stage.
+const UNLOAD_OURS: &str = "unload --ours --quiet";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -35,11 +43,14 @@ fn shell_path(shell: &str) -> PathBuf {
     panic!("{shell} is not installed: run `sh tests/deps.sh` (the rc script must be tested under bash and dash)");
 }
 
-/// A temporary root for one run: lock dir, optional functions file and sysconfig.
+/// A temporary root for one run: a copy of the CentOS 5 fixture with the fake kernel, a lock
+/// dir, optional functions file and sysconfig.
 struct Rig {
     dir: tempfile::TempDir,
     shell: &'static str,
     case: &'static str,
+    /// The binary the script runs: the shim around the real one, or the stand-in.
+    bin: PathBuf,
 }
 
 /// What one run of the script did.
@@ -66,10 +77,83 @@ impl Outcome {
 
 impl Rig {
     fn new(shell: &'static str, case: &'static str) -> Rig {
-        let dir = tempfile::tempdir().expect("making a temporary root");
-        fs::create_dir_all(dir.path().join("var/lock/subsys")).expect("making var/lock/subsys");
-        fs::create_dir_all(dir.path().join("etc/sysconfig")).expect("making etc/sysconfig");
-        Rig { dir, shell, case }
+        let dir = common::copy_fixture("centos5-seed");
+        for d in [
+            "var/lock/subsys",
+            "etc/sysconfig",
+            "var/run",
+            "proc/sys/kernel/random",
+        ] {
+            fs::create_dir_all(dir.path().join(d)).expect("making a directory in the root");
+        }
+        fs::write(
+            dir.path().join("proc/sys/kernel/random/boot_id"),
+            "boot-1\n",
+        )
+        .expect("writing boot_id");
+        fs::create_dir_all(dir.path().join("sys/kernel")).expect("making sys/kernel");
+        fs::write(dir.path().join("sys/kernel/kexec_loaded"), "0\n").expect("kexec_loaded");
+        // The shim: records the call, may die as a crashing binary would, else runs the real
+        // binary on this root.
+        let shim = dir.path().join("kexec-reboot-shim");
+        fs::write(
+            &shim,
+            format!(
+                "#!/bin/sh\n\
+                 echo \"$*\" >>\"$STANDIN_CALLS\"\n\
+                 echo \"$$\" >>\"$STANDIN_PIDS\"\n\
+                 case \"${{SHIM_CRASH:-}}:$1\" in abort:load) kill -ABRT $$ ;; esac\n\
+                 exec {} --root \"$KEXEC_RC_ROOT\" --fake-kernel \"$@\"\n",
+                env!("CARGO_BIN_EXE_kexec-reboot")
+            ),
+        )
+        .expect("writing the shim");
+        fs::set_permissions(&shim, fs::Permissions::from_mode(0o755)).expect("chmod the shim");
+        Rig {
+            dir,
+            shell,
+            case,
+            bin: shim,
+        }
+    }
+
+    /// Runs the stand-in instead of the real binary.
+    fn with_standin(mut self) -> Rig {
+        self.bin = repo().join("tests/rc/kexec-reboot");
+        self
+    }
+
+    fn sys(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        fs::create_dir_all(p.parent().expect("a parent")).expect("making the directory");
+        fs::write(p, text).expect("writing into the root");
+    }
+
+    fn loaded(&self) -> bool {
+        fs::read_to_string(self.root().join("sys/kernel/kexec_loaded"))
+            .map(|s| s.trim() == "1")
+            .unwrap_or(false)
+    }
+
+    /// The real binary, run directly on this root (to set up or inspect).
+    fn binary(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_kexec-reboot"))
+            .arg("--root")
+            .arg(self.root())
+            .arg("--fake-kernel")
+            .args(args)
+            .output()
+            .expect("running kexec-reboot")
+    }
+
+    /// The fake kernel refuses loads (exit 5).
+    fn refusing_kernel(&self) {
+        self.sys("sys/kernel/kexec-reboot-fake-errno", "EPERM\n");
+    }
+
+    /// A kexec boot on record as never confirmed: `load` refuses on purpose (exit 6).
+    fn unconfirmed_boot(&self) {
+        self.sys("var/lib/kexec-reboot/unconfirmed.json", "{\"staged\": ");
     }
 
     fn root(&self) -> &Path {
@@ -112,7 +196,7 @@ impl Rig {
             .env_clear()
             .env("PATH", path)
             .env("KEXEC_RC_ROOT", self.root())
-            .env("KEXEC_REBOOT_BIN", repo().join("tests/rc/kexec-reboot"))
+            .env("KEXEC_REBOOT_BIN", &self.bin)
             .env("STANDIN_CALLS", &calls)
             .env("STANDIN_PIDS", &pids)
             .env("STANDIN_SYSLOG", &syslog)
@@ -258,9 +342,14 @@ fn stop_runlevel_unknown(sh: &'static str) {
 
 fn stop_rl6_load_fails(sh: &'static str) {
     let rig = Rig::new(sh, "failing load at 6").with_lock();
-    let o = rig.run(&["stop"], &[("runlevel", "6"), ("STANDIN_LOAD", "fail")]);
+    rig.refusing_kernel();
+    let o = rig.run(&["stop"], &[("runlevel", "6")]);
     rig.check(o.code == Some(0), "the reboot path must exit 0", &o);
-    rig.check(o.calls == [LOAD], "the load must have been tried", &o);
+    rig.check(
+        o.calls == [LOAD, UNLOAD_OURS],
+        "the load must have been tried, then whatever of ours unloaded",
+        &o,
+    );
     rig.check(o.stdout.contains("FAILED"), "a FAILED line is expected", &o);
     rig.check(
         o.stderr.contains("exit 5"),
@@ -277,7 +366,8 @@ fn stop_rl6_load_fails(sh: &'static str) {
 
 fn stop_rl6_load_skipped(sh: &'static str) {
     let rig = Rig::new(sh, "skipped load at 6").with_lock();
-    let o = rig.run(&["stop"], &[("runlevel", "6"), ("STANDIN_LOAD", "skip")]);
+    rig.unconfirmed_boot();
+    let o = rig.run(&["stop"], &[("runlevel", "6")]);
     rig.check(o.code == Some(0), "the reboot path must exit 0", &o);
     rig.check(
         o.stdout.contains("skipped"),
@@ -305,11 +395,20 @@ fn stop_rl6_binary_missing(sh: &'static str) {
 }
 
 /// A load that hangs: KEXEC_TIMEOUT=1 makes the guard 1 + 5 s; TERM then (2 s later) KILL.
+/// The stand-in says, as the real binary does once it has read the config, that its timeout
+/// is 1 s: the guard then allows 1 + 5 s whatever the config looks like to a shell.
 fn hang_case(sh: &'static str, case: &'static str, mode: &str, sysconfig: &str) {
-    let rig = Rig::new(sh, case).with_lock().with_sysconfig(sysconfig);
-    let o = rig.run(&["stop"], &[("runlevel", "6"), ("STANDIN_LOAD", mode)]);
+    let rig = Rig::new(sh, case)
+        .with_standin()
+        .with_lock()
+        .with_sysconfig(sysconfig);
+    let env = [
+        ("runlevel", "6"),
+        ("STANDIN_LOAD", mode),
+        ("STANDIN_TIMEOUT", "1"),
+    ];
+    let o = rig.run(&["stop"], &env);
     rig.check(o.code == Some(0), "the reboot path must exit 0", &o);
-    rig.check(o.calls == [LOAD], "the load must have been tried", &o);
     rig.check(
         o.elapsed >= Duration::from_secs(5),
         "the guard waits timeout + 5 s",
@@ -320,13 +419,6 @@ fn hang_case(sh: &'static str, case: &'static str, mode: &str, sysconfig: &str) 
         "the guard must bound the load",
         &o,
     );
-    rig.check(o.stdout.contains("FAILED"), "a FAILED line is expected", &o);
-    rig.check(o.stderr.contains("within 6s"), "the bound is named", &o);
-    rig.check(
-        o.syslog.contains("did not finish"),
-        "the guard's action goes to syslog",
-        &o,
-    );
     for pid in rig.pids() {
         let alive = Path::new(&format!("/proc/{pid}")).exists()
             && fs::read_to_string(format!("/proc/{pid}/cmdline"))
@@ -334,10 +426,26 @@ fn hang_case(sh: &'static str, case: &'static str, mode: &str, sysconfig: &str) 
                 .unwrap_or(false);
         rig.check(
             !alive,
-            &format!("the hung stand-in (pid {pid}) must be gone"),
+            &format!("the hung stand-in or its child (pid {pid}) must be gone"),
             &o,
         );
     }
+    rig.check(o.stdout.contains("FAILED"), "a FAILED line is expected", &o);
+    rig.check(
+        o.stderr.contains("KEXEC_TIMEOUT + 5s"),
+        "the bound is named",
+        &o,
+    );
+    rig.check(
+        o.syslog.contains("did not finish"),
+        "the guard's action goes to syslog",
+        &o,
+    );
+    rig.check(
+        o.calls == [LOAD, UNLOAD_OURS],
+        "the load must have been tried, then whatever of ours unloaded",
+        &o,
+    );
 }
 
 fn stop_rl6_hang_bounded(sh: &'static str) {
@@ -346,6 +454,22 @@ fn stop_rl6_hang_bounded(sh: &'static str) {
 fn stop_rl6_hang_ignoring_term_bounded(sh: &'static str) {
     let conf = "# quoted, as an admin may write it\nKEXEC_TIMEOUT=\"1\"\n";
     hang_case(sh, "hanging load ignoring TERM", "hang-ignore-term", conf);
+}
+// Regression (issue 13, defect 1): the guard killed one pid, so a child (kexec-tools under
+// the binary) lived on and could finish a load after the reboot had moved on.
+fn stop_rl6_hang_kills_the_process_group(sh: &'static str) {
+    hang_case(
+        sh,
+        "hanging load with a child",
+        "hang-with-child",
+        "KEXEC_TIMEOUT=1\n",
+    );
+}
+// Regression (issue 13, defect 1): the script read KEXEC_TIMEOUT itself; `1 # comment` (and
+// `export KEXEC_TIMEOUT=1`) gave the binary 1 s and the guard 30 s. Now the binary says.
+fn stop_rl6_guard_takes_the_binarys_timeout(sh: &'static str) {
+    let conf = "KEXEC_TIMEOUT=1 # a comment\nexport KEXEC_TIMEOUT=1\n";
+    hang_case(sh, "guard bound from the binary", "hang", conf);
 }
 
 // ---- start, status, the other verbs --------------------------------------------------------
@@ -385,14 +509,17 @@ fn with_functions_file(sh: &'static str) {
     rig.check(o.stdout.contains("[  OK  ]"), "start uses success()", &o);
     let o = rig.run(&["stop"], &[("runlevel", "6")]);
     rig.check(o.stdout.contains("[  OK  ]"), "a load uses success()", &o);
-    let o = rig.run(&["stop"], &[("runlevel", "6"), ("STANDIN_LOAD", "fail")]);
+    rig.refusing_kernel();
+    let o = rig.run(&["stop"], &[("runlevel", "6")]);
     rig.check(o.code == Some(0), "the reboot path must exit 0", &o);
     rig.check(
         o.stdout.contains("[FAILED]"),
         "a failed load uses failure()",
         &o,
     );
-    let o = rig.run(&["stop"], &[("runlevel", "6"), ("STANDIN_LOAD", "skip")]);
+    fs::remove_file(rig.root().join("sys/kernel/kexec-reboot-fake-errno")).expect("rm errno");
+    rig.unconfirmed_boot();
+    let o = rig.run(&["stop"], &[("runlevel", "6")]);
     rig.check(
         o.stdout.contains("[PASSED]"),
         "a skipped load uses passed()",
@@ -407,13 +534,15 @@ fn status_stopped(sh: &'static str) {
     rig.check(o.stdout.contains("stopped"), "says stopped", &o);
 }
 
+// Regression (issue 13, defect 10): a healthy machine has nothing staged between reboots;
+// the binary's `status` exited 3 then, and the script turned that into 4 ("unknown").
 fn status_enabled(sh: &'static str) {
     let rig = Rig::new(sh, "status with lock").with_lock();
     let o = rig.run(&["status"], &[]);
     rig.check(o.code == Some(0), "LSB: 0 when enabled", &o);
     rig.check(o.calls == ["status"], "asks `kexec-reboot status`", &o);
     rig.check(
-        o.stdout.contains("standin-status"),
+        o.stdout.contains("nothing staged"),
         "shows what the binary says",
         &o,
     );
@@ -421,7 +550,9 @@ fn status_enabled(sh: &'static str) {
 
 fn status_binary_error(sh: &'static str) {
     let rig = Rig::new(sh, "status with a failing binary").with_lock();
-    let o = rig.run(&["status"], &[("STANDIN_STATUS_EXIT", "1")]);
+    // A kernel without kexec: the binary cannot tell what is staged.
+    fs::remove_file(rig.root().join("sys/kernel/kexec_loaded")).expect("rm kexec_loaded");
+    let o = rig.run(&["status"], &[]);
     rig.check(
         o.code == Some(4),
         "LSB: 4 (unknown) when the binary fails",
@@ -489,6 +620,84 @@ fn reload_is_a_noop(sh: &'static str) {
     }
 }
 
+// ---- issue 13: nothing of ours stays staged, whatever the config says or the binary does --
+
+/// `stop` at 6 with `sysconfig`: the real binary must run and stage.
+fn stop_stages_with_config(sh: &'static str, case: &'static str, sysconfig: &str) {
+    let rig = Rig::new(sh, case).with_lock().with_sysconfig(sysconfig);
+    let o = rig.run(&["stop"], &[("runlevel", "6")]);
+    rig.check(o.code == Some(0), "the reboot path must exit 0", &o);
+    rig.check(o.calls == [LOAD], "exactly one load", &o);
+    rig.check(o.stdout.contains("OK"), "an OK line", &o);
+    rig.check(rig.loaded(), "the kernel is staged", &o);
+}
+// Regression (defect 1): `KEXEC_TIMEOUT=09` passes `check`; the script's own arithmetic died
+// on it (bash: "value too great for base"; dash: exit 2) and the binary never ran.
+fn stop_rl6_timeout_with_a_leading_zero(sh: &'static str) {
+    stop_stages_with_config(sh, "KEXEC_TIMEOUT=09", "KEXEC_TIMEOUT=09\n");
+}
+fn stop_rl6_timeout_with_a_comment_or_export(sh: &'static str) {
+    stop_stages_with_config(
+        sh,
+        "KEXEC_TIMEOUT with a comment, export",
+        "export KEXEC_TIMEOUT=060 # a minute\n",
+    );
+}
+// Regression (defect 1): the script read the config before its guard started, so a FIFO
+// there held `stop` (and the reboot) forever. The binary refuses it and the reboot goes on.
+fn stop_rl6_config_is_a_fifo(sh: &'static str) {
+    let rig = Rig::new(sh, "config is a FIFO").with_lock();
+    let fifo = rig.root().join("etc/sysconfig/kexec");
+    let st = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(st.success(), "mkfifo");
+    let o = rig.run(&["stop"], &[("runlevel", "6")]);
+    rig.check(o.code == Some(0), "stop must end, and exit 0", &o);
+    rig.check(
+        o.calls.first().map(String::as_str) == Some(LOAD),
+        "the load ran",
+        &o,
+    );
+    rig.check(o.stdout.contains("FAILED"), "a FAILED line", &o);
+    rig.check(!rig.loaded(), "nothing staged", &o);
+}
+// Regression (defect 2): a binary that dies by a signal (a stack overflow, a panic with
+// panic=abort) had no chance to unload; the image of ours staged earlier in the boot then
+// booted at reboot. The script now unloads what is ours.
+fn stop_rl6_crashing_binary_leaves_nothing_of_ours(sh: &'static str) {
+    let rig = Rig::new(sh, "binary aborts with ours staged").with_lock();
+    let first = rig.binary(&["load"]);
+    assert!(first.status.success(), "{first:?}");
+    assert!(rig.loaded(), "ours staged before the reboot");
+    let o = rig.run(&["stop"], &[("runlevel", "6"), ("SHIM_CRASH", "abort")]);
+    rig.check(o.code == Some(0), "the reboot path must exit 0", &o);
+    rig.check(!rig.loaded(), "the image of ours must not stay staged", &o);
+    rig.check(
+        o.calls == [LOAD, UNLOAD_OURS],
+        "load, then unload --ours",
+        &o,
+    );
+    rig.check(o.stdout.contains("FAILED"), "a FAILED line", &o);
+    rig.check(o.stderr.contains("signal 6"), "the signal is named", &o);
+    rig.check(
+        o.stderr.contains("nothing of ours is staged"),
+        "the outcome is said",
+        &o,
+    );
+}
+// ... while an operator's manual load (no record of ours) stays.
+fn stop_rl6_crashing_binary_keeps_a_manual_load(sh: &'static str) {
+    let rig = Rig::new(sh, "binary aborts with a manual load").with_lock();
+    rig.sys("sys/kernel/kexec_loaded", "1\n");
+    let o = rig.run(&["stop"], &[("runlevel", "6"), ("SHIM_CRASH", "abort")]);
+    rig.check(o.code == Some(0), "the reboot path must exit 0", &o);
+    rig.check(
+        o.calls == [LOAD, UNLOAD_OURS],
+        "load, then unload --ours",
+        &o,
+    );
+    rig.check(rig.loaded(), "the manual load must stay", &o);
+}
+
 macro_rules! rc_cases {
     ($($case:ident),* $(,)?) => {
         mod bash {
@@ -517,6 +726,13 @@ rc_cases!(
     stop_rl6_binary_missing,
     stop_rl6_hang_bounded,
     stop_rl6_hang_ignoring_term_bounded,
+    stop_rl6_hang_kills_the_process_group,
+    stop_rl6_guard_takes_the_binarys_timeout,
+    stop_rl6_timeout_with_a_leading_zero,
+    stop_rl6_timeout_with_a_comment_or_export,
+    stop_rl6_config_is_a_fifo,
+    stop_rl6_crashing_binary_leaves_nothing_of_ours,
+    stop_rl6_crashing_binary_keeps_a_manual_load,
     start_takes_lock,
     start_without_lock_dir_fails,
     with_functions_file,

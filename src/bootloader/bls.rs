@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 
 use crate::entry::{BootEntry, BootMenu, Source, Warning};
-use crate::root::SysRoot;
+use crate::root::{SysRoot, MAX_SMALL};
 use crate::version::evr_cmp;
 
 use super::grubenv::{self, Grubenv};
@@ -140,7 +140,7 @@ pub fn load(root: &SysRoot) -> Result<(Vec<BlsEntry>, Vec<Warning>)> {
         if id.is_empty() || !root.is_file(&file) {
             continue;
         }
-        let text = root.read_to_string(&file)?;
+        let text = String::from_utf8_lossy(&root.read_capped(&file, MAX_SMALL)?).into_owned();
         let (e, mut w) = parse(&text, &file, id);
         entries.push(e);
         warnings.append(&mut w);
@@ -280,7 +280,7 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     }
     let env = if root.is_file(GRUBENV) {
         let bytes = root
-            .read(GRUBENV)
+            .read_capped(GRUBENV, MAX_SMALL)
             .with_context(|| format!("reading {GRUBENV}"))?;
         let (env, mut w) = grubenv::parse(&bytes, GRUBENV);
         warnings.append(&mut w);

@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 
 use crate::entry::{BootMenu, DefaultEntry, Source, Warning};
-use crate::root::SysRoot;
+use crate::failure::{Failure, Kind};
+use crate::root::{SysRoot, MAX_SMALL};
 
 use super::bls::{self, BlsEntry};
 use super::grub2_entry::build;
@@ -95,7 +96,42 @@ pub(super) struct Runner<'a, 'c> {
 }
 
 /// The value of a `[ … ]`/`test` expression, `None` when we cannot tell.
+///
+/// Evaluated without recursion, so no input can exhaust the stack: `-o` binds looser than
+/// `-a`, both three-valued (unknown stays unknown unless another operand decides), and a run
+/// of leading `!` inverts once per `!`.
 fn test(args: &[String], ctx: &Context, prefix: &str) -> Option<bool> {
+    let mut any = Some(false);
+    for group in args.split(|a| a == "-o") {
+        let mut all = Some(true);
+        for operand in group.split(|a| a == "-a") {
+            match (all, operand_value(operand, ctx, prefix)) {
+                (_, Some(false)) => {
+                    all = Some(false);
+                    break;
+                }
+                (Some(true), None) => all = None,
+                _ => {}
+            }
+        }
+        match (any, all) {
+            (_, Some(true)) => return Some(true),
+            (Some(false), None) => any = None,
+            _ => {}
+        }
+    }
+    any
+}
+
+/// One operand of `test`: leading `!`s, then a unary or binary test (or a lone string).
+fn operand_value(args: &[String], ctx: &Context, prefix: &str) -> Option<bool> {
+    let nots = args.iter().take_while(|a| *a == "!").count();
+    let value = primary(&args[nots..], ctx, prefix)?;
+    Some(value ^ (nots % 2 == 1))
+}
+
+/// A test without `!`, `-a` or `-o`.
+fn primary(args: &[String], ctx: &Context, prefix: &str) -> Option<bool> {
     let file_test = |p: &str| -> Option<bool> {
         let p = strip_device(p);
         if p.starts_with(prefix) && p.len() > prefix.len() {
@@ -104,33 +140,8 @@ fn test(args: &[String], ctx: &Context, prefix: &str) -> Option<bool> {
             None
         }
     };
-    // `-o` binds looser than `-a`; both are three-valued (unknown stays unknown unless the
-    // other side decides).
-    if let Some(pos) = args.iter().position(|a| a == "-o") {
-        let (l, r) = (
-            test(&args[..pos], ctx, prefix),
-            test(&args[pos + 1..], ctx, prefix),
-        );
-        return match (l, r) {
-            (Some(true), _) | (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        };
-    }
-    if let Some(pos) = args.iter().position(|a| a == "-a") {
-        let (l, r) = (
-            test(&args[..pos], ctx, prefix),
-            test(&args[pos + 1..], ctx, prefix),
-        );
-        return match (l, r) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        };
-    }
     match args {
         [] => Some(false),
-        [not, rest @ ..] if not == "!" => test(rest, ctx, prefix).map(|b| !b),
         [s] => Some(!s.is_empty()),
         [op, s] => match op.as_str() {
             "-z" => Some(s.is_empty()),
@@ -238,6 +249,9 @@ impl Runner<'_, '_> {
         }
     }
 
+    /// An `if`/`elif`/`else` chain, branch by branch (a loop, not a recursion per `elif`).
+    /// A condition we cannot evaluate runs its body on a copy of the variables and goes on
+    /// to the next branch; the copies are merged at the end.
     #[allow(clippy::too_many_arguments)]
     fn run_if(
         &mut self,
@@ -246,24 +260,33 @@ impl Runner<'_, '_> {
         line: usize,
         env: &mut Env,
         items: &mut Vec<Item>,
-        uncertain: bool,
+        mut uncertain: bool,
         depth: usize,
     ) {
-        let Some(((cond, body), rest)) = branches.split_first() else {
-            self.run(otherwise, env, items, uncertain, depth + 1);
-            return;
-        };
-        match self.condition(cond, env) {
-            Some(true) => self.run(body, env, items, uncertain, depth + 1),
-            Some(false) => self.run_if(rest, otherwise, line, env, items, uncertain, depth + 1),
-            None => {
-                self.unevaluated.insert(line);
-                let mut a = env.clone();
-                let mut b = env.clone();
-                self.run(body, &mut a, items, true, depth + 1);
-                self.run_if(rest, otherwise, line, &mut b, items, true, depth + 1);
-                *env = Env::merge(a, &b);
+        let mut forks = Vec::new();
+        let mut taken = false;
+        for (cond, body) in branches {
+            match self.condition(cond, env) {
+                Some(true) => {
+                    self.run(body, env, items, uncertain, depth + 1);
+                    taken = true;
+                    break;
+                }
+                Some(false) => {}
+                None => {
+                    self.unevaluated.insert(line);
+                    let mut a = env.clone();
+                    self.run(body, &mut a, items, true, depth + 1);
+                    forks.push(a);
+                    uncertain = true;
+                }
             }
+        }
+        if !taken {
+            self.run(otherwise, env, items, uncertain, depth + 1);
+        }
+        for a in forks.into_iter().rev() {
+            *env = Env::merge(a, env);
         }
     }
 
@@ -426,7 +449,8 @@ pub fn looked_for(root: &SysRoot) -> String {
 pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     let found: Vec<String> = candidates(root)
         .into_iter()
-        .filter(|f| root.is_file(f))
+        // Anything there counts (a FIFO or a device is then refused by the read).
+        .filter(|f| root.exists(f))
         .collect();
     let Some(mut file) = found.first().cloned() else {
         return Ok(None);
@@ -450,8 +474,8 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
     }
     let dir = &file[..file.rfind('/').unwrap_or(0)];
     let env_file = format!("{dir}/grubenv");
-    let env = if root.is_file(&env_file) {
-        let (g, mut w) = grubenv::parse(&root.read(&env_file)?, &env_file);
+    let env = if root.exists(&env_file) {
+        let (g, mut w) = grubenv::parse(&root.read_capped(&env_file, MAX_SMALL)?, &env_file);
         extra.append(&mut w);
         Some(g)
     } else {
@@ -479,6 +503,20 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
         bls: &bls_entries,
     };
     let mut menu = parse(&text, &ctx);
+    if let Some(w) = menu
+        .warnings
+        .iter()
+        .find(|w| w.message.starts_with(script::TOO_DEEP))
+    {
+        // The rest of the file was not read: its entries and settings are unknown.
+        return Err(Failure::new(
+            Kind::NoKernel,
+            format!(
+                "{w}; grub2-mkconfig never writes this: regenerate it (grub2-mkconfig -o {file})"
+            ),
+        )
+        .into());
+    }
     extra.append(&mut menu.warnings);
     menu.warnings = extra;
     Ok(Some(menu))

@@ -449,3 +449,112 @@ fn reads_through_the_root() {
         "auto with nothing: None"
     );
 }
+
+/// Two plain entries after `prelude`: the default picks 0 or 1.
+fn two_entries_after(prelude: &str) -> String {
+    format!("{prelude}\nmenuentry 'A' {{\n linux /vmlinuz-a\n}}\nmenuentry 'B' {{\n linux /vmlinuz-b\n}}\n")
+}
+
+/// Regression (issue 13, defect 2): `test` recursed once per `!`, `-o` and `-a`, so 10,000 of
+/// them overflowed the stack and aborted the binary (an image staged earlier then stayed
+/// loaded). Now they are evaluated in a loop, and correctly.
+#[test]
+fn long_conditions_are_evaluated_without_recursion() {
+    let n = 10_000;
+    let nots = |k: usize| "! ".repeat(k);
+    let cases = [
+        (
+            format!("[ {}x ]", nots(n)),
+            Some(1),
+            "10,000 `!`: even, true",
+        ),
+        (
+            format!("[ {}x ]", nots(n + 1)),
+            Some(0),
+            "10,001 `!`: odd, false",
+        ),
+        (
+            format!("[ {}a = b ]", "a = b -o ".repeat(n)),
+            Some(0),
+            "10,000 false `-o`",
+        ),
+        (
+            format!("[ {}x ]", "a = b -o ".repeat(n)),
+            Some(1),
+            "10,000 `-o`, last true",
+        ),
+        (
+            format!("[ {}x ]", "x -a ".repeat(n)),
+            Some(1),
+            "10,000 true `-a`",
+        ),
+        (
+            format!("[ {}a = b ]", "x -a ".repeat(n)),
+            Some(0),
+            "10,000 `-a`, last false",
+        ),
+        (
+            format!("[ {}x -o ! ! x ]", "! -a ".repeat(n)),
+            Some(1),
+            "mixed",
+        ),
+    ];
+    for (cond, want, name) in cases {
+        let text = two_entries_after(&format!(
+            "set default=0\nif {cond}; then\n set default=1\nfi"
+        ));
+        let m = run(&text, "", &[]);
+        assert_eq!(index(&m), want, "{name}");
+    }
+}
+
+/// Regression (issue 13, defect 2): each `elif` cost one level of recursion in the runner,
+/// which gave up silently past 64, so a `set default` in a late branch was never seen.
+#[test]
+fn long_elif_chains_are_run_to_the_end() {
+    let mut chain = String::from("if false; then\n set default=0\n");
+    for _ in 0..10_000 {
+        chain.push_str("elif false; then\n set default=0\n");
+    }
+    chain.push_str("elif true; then\n set default=1\nfi");
+    let m = run(&two_entries_after(&chain), "", &[]);
+    assert_eq!(
+        index(&m),
+        Some(1),
+        "the true branch at the end of the chain"
+    );
+
+    // An unknown condition in a long chain: both sides are run, the default is unclear.
+    let mut chain = String::from("if [ $undefined_var = y ]; then\n set default=0\n");
+    for _ in 0..10_000 {
+        chain.push_str("elif false; then\n set default=0\n");
+    }
+    chain.push_str("else\n set default=1\nfi");
+    let m = run(&two_entries_after(&chain), "", &[]);
+    assert_eq!(index(&m), None, "unknown condition: default unresolved");
+}
+
+/// Regression (issue 13, defect 2): nesting deeper than the parser follows (blocks, `if`s,
+/// submenus) means the rest of the file is unknown; `read` refuses it naming file and line.
+#[test]
+fn nesting_too_deep_is_refused_naming_the_file() {
+    let deep = [
+        "{\n".repeat(10_000),
+        "if true; then\n".repeat(10_000),
+        "submenu 'S' {\n".repeat(10_000),
+        "menuentry 'M' {\nif true; then\n".repeat(10_000),
+    ];
+    for prelude in deep {
+        let text = two_entries_after(&prelude);
+        let _ = run(&text, "", &[]);
+        let (_d, root) = testroot::root(&[(F, text.as_bytes())]);
+        let err = read(&root).expect_err("too deep is refused");
+        let msg = format!("{err:#}");
+        assert!(
+            msg.starts_with(&format!("{F}:")) && msg.contains("nesting deeper than 64"),
+            "names the file and the problem: {msg}"
+        );
+        assert!(msg.contains("regenerate"), "says what to do: {msg}");
+        assert_eq!(crate::failure::exit_code(&err), 4, "exit 4: {msg}");
+    }
+}

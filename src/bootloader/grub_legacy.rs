@@ -9,7 +9,7 @@
 use anyhow::Result;
 
 use crate::entry::{BootEntry, BootMenu, DefaultEntry, Source, Warning};
-use crate::root::SysRoot;
+use crate::root::{SysRoot, MAX_SMALL};
 
 use super::{is_rescue, version_from_kernel};
 
@@ -64,12 +64,13 @@ const KNOWN: [&str; 35] = [
 
 /// Reads the first GRUB legacy config found, `None` when there is none.
 pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
-    let Some(file) = FILES.iter().copied().find(|f| root.is_file(f)) else {
+    // Anything there counts (a FIFO or a device is then refused by the read, never skipped).
+    let Some(file) = FILES.iter().copied().find(|f| root.exists(f)) else {
         return Ok(None);
     };
     let text = root.read_to_string(file)?;
-    let saved = if root.is_file(SAVED_FILE) {
-        Some(root.read_to_string(SAVED_FILE)?)
+    let saved = if root.exists(SAVED_FILE) {
+        Some(String::from_utf8_lossy(&root.read_capped(SAVED_FILE, MAX_SMALL)?).into_owned())
     } else {
         None
     };

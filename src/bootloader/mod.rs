@@ -74,12 +74,40 @@ pub fn read_menu(root: &SysRoot, choice: BootloaderChoice) -> Result<Option<Boot
             }
         },
     };
+    if let Some(m) = &menu {
+        check_owners(root, m)?;
+    }
     Ok(menu.map(|mut m| {
         for e in &mut m.entries {
             resolve_entry_paths(root, layout, e);
         }
         m
     }))
+}
+
+/// Refuses a menu read from a file another user could change (the config, its grubenv, GRUB
+/// legacy's `default`, a BLS entry): such a file chooses what boots as much as the config
+/// does, and is checked as the config is.
+fn check_owners(root: &SysRoot, menu: &BootMenu) -> Result<()> {
+    let dir = menu
+        .config_file
+        .rfind('/')
+        .map_or("", |i| &menu.config_file[..i]);
+    let mut files = vec![
+        menu.config_file.clone(),
+        format!("{dir}/grubenv"),
+        bls::GRUBENV.to_string(),
+        grub_legacy::SAVED_FILE.to_string(),
+    ];
+    files.extend(menu.entries.iter().map(|e| e.file.clone()));
+    files.sort();
+    files.dedup();
+    for f in files.iter().filter(|f| root.is_file(f)) {
+        if let Some(why) = crate::trust::distrust(root, f, "boot loader file") {
+            return Err(Failure::new(Kind::NoKernel, why).into());
+        }
+    }
+    Ok(())
 }
 
 /// The boot loader asked for (`KEXEC_BOOTLOADER`) has no config here: no entry can match.
@@ -136,9 +164,13 @@ pub fn strip_device(path: &str) -> &str {
 }
 
 /// The system path of a file a boot loader names (device prefix already removed or not).
-/// The candidate the layout says comes first unless only the other one exists.
+/// The candidate the layout says comes first unless only the other one exists. A path with
+/// `..` gets no second candidate: GRUB folds `..` at the top of the filesystem holding
+/// `/boot`, so `/../../etc/vmlinuz-x` on a separate `/boot` is `/boot/etc/vmlinuz-x` and
+/// never a file of the root filesystem.
 pub fn resolve_boot_path(root: &SysRoot, layout: BootLayout, grub_path: &str) -> String {
-    let p = normalize(strip_device(grub_path));
+    let raw = strip_device(grub_path);
+    let p = normalize(raw);
     let in_boot = normalize(&format!("/boot{p}"));
     let candidates = match layout {
         BootLayout::Separate => [in_boot, p],
@@ -146,6 +178,9 @@ pub fn resolve_boot_path(root: &SysRoot, layout: BootLayout, grub_path: &str) ->
         BootLayout::Unknown if p == "/boot" || p.starts_with("/boot/") => [p, in_boot],
         BootLayout::Unknown => [in_boot, p],
     };
+    if raw.split('/').any(|c| c == "..") {
+        return candidates[0].clone();
+    }
     candidates
         .iter()
         .find(|c| root.is_file(c))
@@ -322,6 +357,20 @@ mod tests {
                 "/../../etc/shadow",
                 "/boot/etc/shadow",
                 "dot-dot folded",
+            ),
+            // Regression (issue 13, defect 9): GRUB could never reach the root filesystem's
+            // file from a separate /boot, so it must not be staged from there.
+            (
+                BootLayout::Separate,
+                "/../vmlinuz-on-root",
+                "/boot/vmlinuz-on-root",
+                "dot-dot never leaves the boot filesystem",
+            ),
+            (
+                BootLayout::Separate,
+                "(hd0,0)/../../vmlinuz-on-root",
+                "/boot/vmlinuz-on-root",
+                "dot-dot after a device",
             ),
         ];
         for (layout, input, want, name) in cases {
