@@ -81,7 +81,7 @@ srpm: rpm-sources
 
 # The released packages: one per EL release (%{dist} .el5/.el6/.el7), each with the portable
 # binary; their contents are the same, their rpm format readable by that release's rpm.
-RPM_DISTS := el5 el6 el7
+RPM_DISTS := el5 el6 el7 el8 el9
 rpm: rpm-sources portable
 	rm -rf $(RPM_TOPDIR)/RPMS
 	$(RPMBUILD) -bs $(SPEC)
