@@ -23,9 +23,14 @@ SHELL_SCRIPTS += tests/bin/chkconfig tests/vm/*.sh tests/vm/standin-kexec \
 	tests/vm/initscripts/rc.d/rc tests/vm/initscripts/rc.d/init.d/*
 SHELL_SCRIPTS += tests/thirdparty/chkconfig.sh
 SHELL_SCRIPTS += bench/run.sh bench/genroot.sh bench/guest-driver.sh
+# The systemd releases (el7/el8/el9): the units' shutdown step, the systemd-shutdown hook, the
+# kernel-install time check, and the systemd flavour of the VM test.
+SHELL_SCRIPTS += systemd/kexec-step systemd/kexec-reboot.shutdown packaging/kernel/kexec-reboot-hook \
+	tests/vm/systemd/*.sh tests/vm/systemd/guest/vmtest-systemd
 VM_DIR := target/vm
 
-.PHONY: all build deps lint fmt test test-cargo test-portable test-vm vm-image demo bench clean portable srpm rpm mock rpm-sources
+.PHONY: all build deps lint fmt test test-cargo test-portable test-vm vm-image demo bench clean portable srpm rpm mock rpm-sources \
+	test-vm-systemd vm-image-systemd demo-systemd
 
 all: build
 
@@ -46,7 +51,7 @@ lint: deps
 test-cargo: deps
 	$(CARGO) test
 
-test: lint test-cargo test-portable test-vm
+test: lint test-cargo test-portable test-vm test-vm-systemd
 
 # The VM end-to-end test (tests/vm.rs): real kernels, sysvinit, kexec-tools and the RPM under
 # QEMU. Its scenarios are #[ignore]d in a plain `cargo test`; here they run, one VM at a time.
@@ -55,6 +60,18 @@ vm-image: deps
 
 test-vm: deps rpm vm-image
 	$(CARGO) test --test vm -- --ignored --test-threads=1
+
+# The systemd flavour (tests/vm_systemd.rs): systemd 252 as PID 1, /boot as RHEL 9, the el9
+# RPM enabled with systemctl; scenarios 1-7 of the systemd releases, one VM at a time.
+vm-image-systemd: deps
+	sh tests/vm/systemd/build-image.sh $(VM_DIR)
+
+test-vm-systemd: deps rpm vm-image-systemd
+	$(CARGO) test --test vm_systemd -- --ignored --test-threads=1
+
+# `make demo` on the systemd flavour: shutdown -r now ends in B via kexec.
+demo-systemd: deps rpm vm-image-systemd
+	sh tests/vm/systemd/demo.sh $(VM_DIR)
 
 # Boots kernel A, reboots via kexec into B, and tells the story (KEXEC_VM_INITSCRIPTS=DIR
 # runs it on another initscripts tree).

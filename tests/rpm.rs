@@ -224,6 +224,7 @@ fn files_and_modes() {
     let want = [
         "-rw-r--r-- root:root /etc/bash_completion.d/kexec-reboot".to_string(),
         "-rwxr-xr-x root:root /etc/rc.d/init.d/kexec".to_string(),
+        "-rwxr-xr-x root:root /etc/kernel/postinst.d/51-kexec-reboot".to_string(),
         "-rw-r--r-- root:root /etc/sysconfig/kexec".to_string(),
         "-rwxr-xr-x root:root /usr/sbin/kexec-reboot".to_string(),
         format!("drwxr-xr-x root:root {doc}"),
