@@ -144,13 +144,14 @@ cr=$(printf '\r')
 cycle=1
 while :; do
     {
+        st=0
         timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -no-reboot \
             -nodefaults -no-user-config -display none -monitor none -serial stdio \
             -kernel "$out/base/boot/vmlinuz-$KERNEL_A" -initrd "$out/base/boot/initramfs-$KERNEL_A.img" \
             -append "$CMDLINE_A" \
             -drive "file=$run/root.img,format=raw,if=virtio" \
-            -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1
-        echo $? >"$run/qemu.rc"
+            -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1 || st=$?
+        echo "$st" >"$run/qemu.rc"
     } | while IFS= read -r line || [ -n "$line" ]; do
         now=$(date +%s%N)
         printf '%7d %s\n' "$(((now - start) / 1000000))" "${line%"$cr"}"
