@@ -351,10 +351,37 @@ fn systemd_scenario_3a_broken_config() {
 }
 
 /// Scenario 3b: B's initrd (its second BLS part) is missing: firmware reboot, reason named.
+/// This machine is enabled the CentOS 7 way, `chkconfig kexec on` through the real chkconfig
+/// 1.7.6 (built by tests/thirdparty/chkconfig.sh), which forwards to `systemctl enable
+/// kexec.service`; the load step running at all shows that it enabled the units.
 #[test]
 #[ignore = "needs QEMU and the RPM: make test-vm-systemd"]
-fn systemd_scenario_3b_missing_initrd() {
-    let r = run("sd-3b-missing-initrd", &["--break", "missing-initrd"]);
+fn systemd_scenario_3b_missing_initrd_enabled_by_chkconfig() {
+    let top = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let built = Command::new("sh")
+        .arg(top.join("tests/thirdparty/chkconfig.sh"))
+        .arg("1.7.6")
+        .output()
+        .expect("running tests/thirdparty/chkconfig.sh");
+    let chkconfig = String::from_utf8_lossy(&built.stdout).trim().to_string();
+    let mut args = vec!["--break", "missing-initrd"];
+    if built.status.success() {
+        args.extend(["--chkconfig", chkconfig.as_str()]);
+    } else {
+        println!(
+            "skipped: the chkconfig part of 3b ({}); enabled with systemctl instead",
+            String::from_utf8_lossy(&built.stderr).trim()
+        );
+    }
+    let r = run("sd-3b-missing-initrd", &args);
+    if built.status.success() {
+        let enable = fs::read_to_string(r.dir.join("enable.txt")).unwrap_or_default();
+        r.check(
+            enable.contains("Forwarding request to 'systemctl enable kexec.service'")
+                && enable.contains("kexec-exec.service"),
+            &format!("chkconfig kexec on did not forward to systemctl enable: {enable}"),
+        );
+    }
     r.assert_firmware_reboot(1);
     let part = format!("initramfs-{}-rest.img", r.kernel_b());
     r.assert_reason(1, &[part.as_str()]);

@@ -11,6 +11,9 @@
 #   --action A           what boot 1 does (see guest/vmtest-systemd; default shutdown-r)
 #   --then N=ACTION      what boot N does
 #   --kexec on|off       systemctl enable kexec (default on)
+#   --chkconfig FILE     enable with `chkconfig kexec on` instead, FILE being the real static
+#                        chkconfig 1.7.6 (tests/thirdparty/chkconfig.sh), run in a chroot of the
+#                        image, so that it forwards to the image's own systemctl enable
 #   --config-line TEXT   append TEXT to /etc/sysconfig/kexec
 #   --break missing-initrd       remove B's initrd part from /boot
 #   --break panic-initrd         B's initrd panics at once (its /init exits)
@@ -37,6 +40,7 @@ die() {
 action=shutdown-r
 thens=""
 kexec_state=on
+chkconfig=""
 config_lines=""
 breakage=""
 cycles=1
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
     --action) action=$2 && shift 2 ;;
     --then) thens="${thens}VMTEST_ACTION_${2%%=*}=${2#*=}$nl" && shift 2 ;;
     --kexec) kexec_state=$2 && shift 2 ;;
+    --chkconfig) chkconfig=$2 && shift 2 ;;
     --config-line) config_lines="$config_lines$2$nl" && shift 2 ;;
     --break) breakage="$breakage $2" && shift 2 ;;
     --cycles) cycles=$2 && shift 2 ;;
@@ -85,7 +90,11 @@ fi
 echo "vm systemd run $name: product: ${rpmfile##*/}" >&2
 [ -f "$root/usr/lib/systemd/system/kexec.service" ] || die "the RPM has no kexec.service"
 [ ! -e "$root/etc/rc.d/init.d/kexec" ] || die "the el9 RPM ships the SysV script"
-if [ "$kexec_state" = on ]; then
+if [ -n "$chkconfig" ]; then
+    install -m 0755 "$chkconfig" "$root/usr/sbin/chkconfig"
+    chroot "$root" /usr/sbin/chkconfig kexec on >"$run/enable.txt" 2>&1 ||
+        die "chkconfig kexec on failed: $(cat "$run/enable.txt")"
+elif [ "$kexec_state" = on ]; then
     systemctl --root="$root" enable kexec.service >"$run/enable.txt" 2>&1 ||
         die "systemctl --root enable kexec.service failed: $(cat "$run/enable.txt")"
 fi
