@@ -102,6 +102,24 @@ const RELEASES: &[Release] = &[
         compressors: &["gzip", "bzip2", "lzma", "xz"],
         digests: &["(none)", "1", "2", "8", "9", "10"],
     },
+    // The el8/el9 packages (the systemd units) carry the same binary. Checked against rpm
+    // 4.11's table, a subset of what their rpm (4.14.3, 4.16.1.3) provides.
+    Release {
+        dist: "el8",
+        glibc: "2.28",
+        rpm: "4.14.3 (checked against 4.11.3's table)",
+        rpmlib: RPMLIB_4_11,
+        compressors: &["gzip", "bzip2", "lzma", "xz"],
+        digests: &["(none)", "1", "2", "8", "9", "10"],
+    },
+    Release {
+        dist: "el9",
+        glibc: "2.34",
+        rpm: "4.16.1.3 (checked against 4.11.3's table)",
+        rpmlib: RPMLIB_4_11,
+        compressors: &["gzip", "bzip2", "lzma", "xz"],
+        digests: &["(none)", "1", "2", "8", "9", "10"],
+    },
 ];
 
 /// "2.3.4" -> [2, 3, 4]; None for anything else.

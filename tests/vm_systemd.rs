@@ -60,6 +60,18 @@ fn plain(text: &str) -> String {
     out
 }
 
+/// `KEXEC_VM_SYSTEMD_BREAK=load-on-poweroff|skip-exec`: break the product on purpose in every
+/// run (tests/vm/systemd/run.sh --break), to see the scenarios fail. Unset in `make test`.
+fn sabotage() -> Vec<String> {
+    match std::env::var("KEXEC_VM_SYSTEMD_BREAK") {
+        Ok(b) if !b.is_empty() => {
+            eprintln!("KEXEC_VM_SYSTEMD_BREAK={b}: the product is broken on purpose");
+            vec!["--break".to_string(), b]
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn run(name: &str, args: &[&str]) -> Run {
     let _guard = VM.lock().unwrap_or_else(|e| e.into_inner());
     let top = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -68,6 +80,7 @@ fn run(name: &str, args: &[&str]) -> Run {
         .arg(vm_dir())
         .arg(name)
         .args(args)
+        .args(sabotage())
         .status()
         .unwrap_or_else(|e| panic!("{name}: running tests/vm/systemd/run.sh: {e}"));
     assert!(
