@@ -222,52 +222,121 @@ fn exec_success_waits_to_be_ended_and_cleanup_unloads() {
     );
 }
 
+/// The hook on a systemd host (kexec.service enabled per the `systemctl` stand-in) and on a
+/// SysV host (an S link in rc3.d), in both calling conventions: a failed check gives a
+/// warning with the reason on stderr and in syslog, and the hook still exits 0.
 #[test]
 fn kernel_hook_warns_and_never_fails() {
-    // new-kernel-pkg's postinst.d convention, then kernel-install's.
-    for args in [
-        &["9.9", "/boot/vmlinuz-9.9"][..],
-        &["add", "9.9", "/boot/x/9.9", "/boot/vmlinuz-9.9"][..],
+    let postinst: &[&str] = &["9.9", "/boot/vmlinuz-9.9"];
+    let kernel_install: &[&str] = &["add", "9.9", "/boot/x/9.9", "/boot/vmlinuz-9.9"];
+    for (host, args) in [
+        ("systemd", kernel_install),
+        ("systemd", postinst),
+        ("sysv", postinst),
     ] {
-        let bed = Bed::new("hook");
-        // Pretend to be a systemd host only where this one is (the hook tests /run/systemd/system).
+        let bed = Bed::new(&format!("hook-{host}-{}", args.len()));
+        let rc_root = bed.dir.join("root");
+        let marker = if host == "systemd" {
+            "run/systemd/system"
+        } else {
+            "etc/rc.d/rc3.d"
+        };
+        fs::create_dir_all(rc_root.join(marker)).unwrap();
+        if host == "sysv" {
+            fs::write(rc_root.join("etc/rc.d/rc3.d/S96kexec"), "").unwrap();
+        }
+        let root = rc_root.to_str().unwrap();
         let (out, calls) = bed.run(
             "packaging/kernel/kexec-reboot-hook",
             args,
-            &[("CHECK_STATUS", "4")],
+            &[("CHECK_STATUS", "4"), ("KEXEC_RC_ROOT", root)],
         );
-        if !Path::new("/run/systemd/system").is_dir() {
-            println!(
-                "skipped: {args:?}: this host does not run systemd, the hook looks for SysV links"
-            );
-            continue;
-        }
         assert!(
             out.status.success(),
-            "the hook failed the transaction: {out:?}"
+            "{host}: the hook failed the transaction: {out:?}"
         );
         assert!(
             calls.contains("kexec-reboot --quiet check --kernel 9.9"),
-            "{calls}"
+            "{host}: {calls}"
         );
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains("warning: a reboot into kernel 9.9 could not use kexec")
                 && err.contains("/boot/initramfs-9.9.img: missing"),
-            "{err}"
+            "{host}: {err}"
         );
         assert!(
             calls.contains("logger -t kexec-reboot -p daemon.warning"),
-            "no syslog line: {calls}"
+            "{host}: no syslog line: {calls}"
+        );
+
+        // A good kernel: silent.
+        let (out, _) = bed.run(
+            "packaging/kernel/kexec-reboot-hook",
+            args,
+            &[("KEXEC_RC_ROOT", root)],
+        );
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{host}: {out:?}"
         );
     }
-    let bed = Bed::new("hook-remove");
+    // Off (disabled unit, no S link), or a kernel removed: no check at all.
+    let bed = Bed::new("hook-off");
+    let rc_root = bed.dir.join("root");
+    fs::create_dir_all(rc_root.join("run/systemd/system")).unwrap();
+    let root = rc_root.to_str().unwrap();
+    let (out, calls) = bed.run(
+        "packaging/kernel/kexec-reboot-hook",
+        kernel_install,
+        &[
+            ("CHECK_STATUS", "4"),
+            ("ENABLED", "1"),
+            ("KEXEC_RC_ROOT", root),
+        ],
+    );
+    assert!(out.status.success() && !calls.contains("check"), "{calls}");
     let (out, calls) = bed.run(
         "packaging/kernel/kexec-reboot-hook",
         &["remove", "9.9"],
-        &[("CHECK_STATUS", "4")],
+        &[("KEXEC_RC_ROOT", root)],
     );
     assert!(out.status.success() && !calls.contains("check"), "{calls}");
+}
+
+/// `check --kernel VERSION` checks that kernel, not the configured choice (the real binary on
+/// a fixture root): the hook's question for a kernel that is not the default.
+#[test]
+fn check_kernel_checks_the_named_kernel() {
+    let dir = std::env::temp_dir().join(format!("kexec-systemd-check-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let cp = Command::new("cp")
+        .arg("-a")
+        .arg(repo().join("tests/fixtures/centos5-seed"))
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    fs::remove_file(dir.join("boot/initrd-2.6.18-194.el5.img")).unwrap();
+    let check = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kexec-reboot"))
+            .arg("--root")
+            .arg(&dir)
+            .arg("check")
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let default = check(&[]);
+    assert!(
+        default.status.success(),
+        "the default entry is fine: {default:?}"
+    );
+    let other = check(&["--kernel", "2.6.18-194.el5"]);
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert_eq!(other.status.code(), Some(4), "{err}");
+    assert!(err.contains("/boot/initrd-2.6.18-194.el5.img"), "{err}");
+    let _ = fs::remove_dir_all(&dir);
 }
 
 /// `rpm -qlp`: the el7/el8/el9 packages have the units and no SysV script; el5/el6 the
