@@ -134,8 +134,12 @@ SH
     load-on-poweroff)
         # shellcheck disable=SC2016
         sed -i 's/if \[ "\$target" != reboot \]; then/if false; then/' "$step"
+        grep -q '^    if false; then' "$step" || die "--break load-on-poweroff: kexec-step changed, no match"
         ;;
-    skip-exec) sed -i 's/^    exec) do_exec ;;$/    exec) ;;/' "$step" ;;
+    skip-exec)
+        sed -i 's/^    exec) do_exec ;;$/    exec) ;;/' "$step"
+        grep -q '^    exec) ;;$' "$step" || die "--break skip-exec: kexec-step changed, no match"
+        ;;
     *) die "unknown --break $b" ;;
     esac
 done
