@@ -67,6 +67,7 @@ vm-image-systemd: deps
 	sh tests/vm/systemd/build-image.sh $(VM_DIR)
 
 test-vm-systemd: deps rpm vm-image-systemd
+	$(CARGO) test --test systemd_step -- --include-ignored
 	$(CARGO) test --test vm_systemd -- --ignored --test-threads=1
 
 # `make demo` on the systemd flavour: shutdown -r now ends in B via kexec.
