@@ -3,7 +3,7 @@
 # already there. The one install step shared by `make test`, `make demo` and .ci/run.
 set -eu
 
-PACKAGES="qemu-system-x86 rpm debugedit rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils rpm2cpio libpopt-dev libselinux1-dev libsepol-dev libpcre2-dev"
+PACKAGES="qemu-system-x86 rpm debugedit elfutils rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils rpm2cpio libpopt-dev libselinux1-dev libsepol-dev libpcre2-dev"
 
 missing=""
 for p in $PACKAGES; do
