@@ -126,7 +126,13 @@ fn file_list(pkg: &Path) -> Vec<String> {
             "[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]",
         ],
     );
-    let mut got: Vec<String> = got.lines().map(String::from).collect();
+    // brp-compress gzips the man page on EL and Fedora builders; Debian's fails under dash
+    // and leaves it as it is. The /usr/lib/.build-id links are rpm's, where it makes them.
+    let mut got: Vec<String> = got
+        .lines()
+        .filter(|l| !l.contains(" /usr/lib/.build-id"))
+        .map(|l| l.trim_end_matches(".gz").to_string())
+        .collect();
     got.sort_unstable();
     got
 }
@@ -143,7 +149,7 @@ fn expected_files(lic: &str, lic_flag: &str, comp: &str, owned: &[&str]) -> Vec<
         format!("-rw-r--r-- root:root d {doc}/README.md"),
         format!("-rw-r--r-- root:root {lic_flag} {lic}/LICENSE"),
         format!("-rw-r--r-- root:root {lic_flag} {lic}/LICENSE.dependencies"),
-        "-rw-r--r-- root:root d /usr/share/man/man8/kexec-reboot.8.gz".to_string(),
+        "-rw-r--r-- root:root d /usr/share/man/man8/kexec-reboot.8".to_string(),
         format!("drwxr-xr-x root:root  {comp}"),
         format!("-rw-r--r-- root:root  {comp}/kexec-reboot"),
         "drwxr-xr-x root:root  /var/lib/kexec-reboot".to_string(),
@@ -334,9 +340,14 @@ fn installed_binary_runs() {
 #[test]
 fn man_page_renders() {
     let b = built();
+    let dir = b.tree.join("usr/share/man/man8");
+    let page = [dir.join("kexec-reboot.8.gz"), dir.join("kexec-reboot.8")]
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no kexec-reboot.8[.gz] in {}", dir.display()));
     let o = Command::new("man")
         .args(["-P", "cat", "-l"])
-        .arg(b.tree.join("usr/share/man/man8/kexec-reboot.8.gz"))
+        .arg(page)
         .env("MANWIDTH", "80")
         .env("LANG", "C")
         .output()

@@ -116,6 +116,18 @@ fn unpack(pkg: &Path, into: &Path) -> Result<(), String> {
 }
 
 fn build() -> Result<Built, String> {
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rpm-test");
+    // For work on these tests only: KEXEC_RPM_TEST_REUSE=1 takes the previous run's build
+    // (the rebuild takes minutes). Never set by make test.
+    if std::env::var_os("KEXEC_RPM_TEST_REUSE").is_some() {
+        if let Some(b) = reuse(&work) {
+            eprintln!(
+                "KEXEC_RPM_TEST_REUSE: using the build in {}",
+                work.display()
+            );
+            return Ok(b);
+        }
+    }
     for tool in [
         "rpmbuild", "rpm", "rpm2cpio", "cpio", "rpmlint", "man", "unshare", "make", "git",
     ] {
@@ -127,7 +139,6 @@ fn build() -> Result<Built, String> {
         return Err("the offline rebuild uses `unshare -n`, which needs root".into());
     }
 
-    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rpm-test");
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| format!("making {}: {e}", work.display()))?;
 
@@ -209,6 +220,24 @@ fn build() -> Result<Built, String> {
 
 /// Built packages by (dist, release), or why the build failed.
 type Variants = HashMap<(String, u32), Result<PathBuf, String>>;
+
+fn reuse(work: &Path) -> Option<Built> {
+    let clean = work.join("clean");
+    let srpm = one(files_ending(&clean, ".src.rpm"), "SRPM").ok()?;
+    let rpms = files_ending(&clean.join("top/RPMS/x86_64"), ".x86_64.rpm");
+    let (debug, main): (Vec<PathBuf>, Vec<PathBuf>) = rpms
+        .into_iter()
+        .partition(|p| p.to_string_lossy().contains("-debuginfo-"));
+    Some(Built {
+        work: work.to_path_buf(),
+        spec: repo().join("packaging/rpm/kexec-reboot.spec"),
+        srpm,
+        rpm: one(main, "binary RPM").ok()?,
+        debuginfo: one(debug, "-debuginfo RPM").ok()?,
+        tree: work.join("tree"),
+        srpm_tree: work.join("srpm-tree"),
+    })
+}
 
 static VARIANTS: Mutex<Option<Variants>> = Mutex::new(None);
 

@@ -51,6 +51,9 @@ impl Root {
             "usr/sbin",
             "usr/share/man/man8",
             "usr/share/doc",
+            // The filesystem package's on EL7 and later; harmless on EL5/EL6.
+            "usr/share/licenses",
+            "usr/lib",
             "etc/rc.d/init.d",
             "etc/sysconfig",
             "var/lib/rpm",
