@@ -13,7 +13,6 @@ mod build;
 mod chroot;
 
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -558,154 +557,24 @@ fn rpmlint_finds_no_errors_and_every_warning_is_explained() {
     );
 }
 
-// ---- install, upgrade, erase in a fresh root with the real chkconfig ----
-
-/// The package as `make rpm` would build it for `dist` with the matching chkconfig: install,
-/// `chkconfig kexec on`, erase (nothing left); then install, edit the config, stage a boot
-/// record, upgrade to release 2: config, links and the boot record kept; erase again.
-fn lifecycle(dist: &str, chkconfig_version: &str) {
-    let chk = match chroot::chkconfig(chkconfig_version) {
-        Ok(p) => p,
-        Err(why) => {
-            println!("skipped: chkconfig {chkconfig_version}: {why}");
-            return;
-        }
-    };
-    let n = variant(dist, 1);
-    let n1 = variant(dist, 2);
-    let name = if dist.is_empty() { "nodist" } else { dist };
-    let root = chroot::Root::new(name, &chk);
-    let base = root.snapshot();
-
-    // Install: registered, off everywhere (K01 in every runlevel).
-    root.install("-i", &n);
-    let k01: Vec<String> = (0..=6)
-        .map(|l| format!("rc{l}.d/K01kexec -> ../init.d/kexec"))
-        .collect();
-    assert_eq!(root.links(), k01, "{name}: links after install");
-    for f in [
-        "usr/sbin/kexec-reboot",
-        "etc/rc.d/init.d/kexec",
-        "etc/sysconfig/kexec",
-    ] {
-        assert!(root.path(f).is_file(), "{name}: /{f} not installed");
-    }
-    assert!(
-        root.path("var/lib/kexec-reboot").is_dir(),
-        "{name}: state dir"
-    );
-    root.chroot(&["/sbin/chkconfig", "kexec", "on"]);
-    let enabled = root.links();
-    for l in 2..=5 {
-        let s = format!("rc{l}.d/S96kexec -> ../init.d/kexec");
-        assert!(
-            enabled.contains(&s),
-            "{name}: {s} after chkconfig on: {enabled:?}"
-        );
-    }
-    // Runtime state the binary would write; the erase takes it with the package.
-    fs::write(root.path("var/lib/kexec-reboot/pending.json"), "{}\n").expect("pending");
-    fs::write(root.path("var/run/kexec-reboot.state"), "staged\n").expect("state");
-    fs::write(root.path("var/lock/subsys/kexec"), "").expect("lock");
-    root.rpm(&["-e", "kexec-reboot"]);
-    let left = chroot::diff(&base, &root.snapshot());
-    assert!(
-        left.is_empty(),
-        "{name}: after rpm -e:\n{}",
-        left.join("\n")
-    );
-
-    // Upgrade N -> N+1.
-    root.install("-i", &n);
-    root.chroot(&["/sbin/chkconfig", "kexec", "on"]);
-    let config = root.path("etc/sysconfig/kexec");
-    let mut edited = fs::read_to_string(&config).expect("reading the config");
-    edited.push_str("KEXEC_TIMEOUT=45\n");
-    fs::write(&config, &edited).expect("editing the config");
-    let record = [
-        (
-            "var/lib/kexec-reboot/pending.json",
-            "{\"kernel\":\"/boot/vmlinuz-b\"}\n",
-        ),
-        (
-            "var/lib/kexec-reboot/unconfirmed.json",
-            "{\"kernel\":\"/boot/vmlinuz-a\"}\n",
-        ),
-        ("var/run/kexec-reboot.boot", "boot-id\n"),
-        ("var/run/kexec-reboot.state", "staged\n"),
-        ("var/lock/subsys/kexec", ""),
-    ];
-    for (f, text) in record {
-        fs::write(root.path(f), text).unwrap_or_else(|e| panic!("writing /{f}: {e}"));
-    }
-    let stamp = |f: &str| {
-        let m = fs::metadata(root.path(f)).unwrap_or_else(|e| panic!("{name}: /{f}: {e}"));
-        (m.modified().expect("mtime"), m.ino())
-    };
-    let stamps: Vec<_> = record.iter().map(|(f, _)| stamp(f)).collect();
-    let links = root.links();
-    root.install("-U", &n1);
-    let q = root.rpm(&["-q", "kexec-reboot"]);
-    assert!(
-        q.trim().starts_with(&format!("kexec-reboot-{VERSION}-2")),
-        "{name}: {q}"
-    );
-    assert_eq!(
-        fs::read_to_string(&config).expect("reading the config"),
-        edited,
-        "{name}: the edited config after the upgrade"
-    );
-    for leftover in ["etc/sysconfig/kexec.rpmnew", "etc/sysconfig/kexec.rpmsave"] {
-        assert!(
-            !root.path(leftover).exists(),
-            "{name}: /{leftover} after the upgrade"
-        );
-    }
-    assert_eq!(root.links(), links, "{name}: links after the upgrade");
-    for ((f, text), before) in record.iter().zip(&stamps) {
-        assert_eq!(
-            fs::read_to_string(root.path(f)).unwrap_or_default(),
-            *text,
-            "{name}: /{f} after the upgrade"
-        );
-        assert_eq!(
-            stamp(f),
-            *before,
-            "{name}: /{f} was rewritten by the upgrade"
-        );
-    }
-    root.rpm(&["-e", "kexec-reboot"]);
-    let mut left = chroot::diff(&base, &root.snapshot());
-    // rpm keeps an edited config as .rpmsave: the admin's settings are not lost.
-    let saved = "left behind: /etc/sysconfig/kexec.rpmsave";
-    assert!(
-        left.iter().any(|l| l.starts_with(saved)),
-        "{name}: no .rpmsave of the edited config: {left:?}"
-    );
-    left.retain(|l| !l.starts_with(saved));
-    assert!(
-        left.is_empty(),
-        "{name}: after rpm -e:\n{}",
-        left.join("\n")
-    );
-}
+// ---- install, upgrade, erase in a fresh root with the real chkconfig (tests/rpm/chroot.rs) ----
 
 #[test]
 fn rebuilt_rpm_installs_upgrades_and_erases_with_chkconfig_6() {
-    lifecycle("", "1.3.49.5");
+    chroot::lifecycle("", "1.3.49.5");
 }
 
 #[test]
 fn el5_rpm_installs_upgrades_and_erases_with_chkconfig_5() {
-    lifecycle("el5", "1.3.30.2");
+    chroot::lifecycle("el5", "1.3.30.2");
 }
 
 #[test]
 fn el6_rpm_installs_upgrades_and_erases_with_chkconfig_6() {
-    lifecycle("el6", "1.3.49.5");
+    chroot::lifecycle("el6", "1.3.49.5");
 }
 
 #[test]
 fn el7_rpm_installs_upgrades_and_erases_with_chkconfig_7() {
-    lifecycle("el7", "1.7.6");
+    chroot::lifecycle("el7", "1.7.6");
 }
