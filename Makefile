@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 SHELL_SCRIPTS := tests/deps.sh .ci/run packaging/portable/build.sh packaging/portable/check-elf.sh \
-	rc/kexec packaging/rpm/mksources.sh \
+	rc/kexec packaging/rpm/mksources.sh packaging/rpm/crates.sh \
 	tests/rc/kexec-reboot tests/rc/runlevel tests/rc/logger tests/rc/functions
 
 # RPM: `make srpm`, `make rpm` (both under RPM_TOPDIR), `make mock` (an EL/Fedora host).
@@ -90,16 +90,20 @@ bench: deps rpm vm-image
 portable: deps
 	sh packaging/portable/build.sh
 
-rpm-sources:
+# Source0 is `git archive` of HEAD: `make srpm` refuses while tracked files have uncommitted
+# changes (KEXEC_SRPM_ALLOW_DIRTY=1 packages them as a throwaway commit, which the tarball
+# names). `make rpm` (local and test builds) takes them so. Source1: the crates for Linux.
+rpm-sources: deps
 	rm -rf $(RPM_TOPDIR)/SOURCES $(RPM_TOPDIR)/SRPMS
-	sh packaging/rpm/mksources.sh $(RPM_TOPDIR)/SOURCES
+	$(SOURCES_ENV) sh packaging/rpm/mksources.sh $(RPM_TOPDIR)/SOURCES
 
 srpm: rpm-sources
 	$(RPMBUILD) -bs $(SPEC)
 
-# The released packages: one per EL release (%{dist} .el5/.el6/.el7), each with the portable
+# The released packages: one per EL release (%{dist} .el5 ... .el9), each with the portable
 # binary; their contents are the same, their rpm format readable by that release's rpm.
 RPM_DISTS := el5 el6 el7 el8 el9
+rpm: SOURCES_ENV := KEXEC_SRPM_ALLOW_DIRTY=1
 rpm: rpm-sources portable
 	rm -rf $(RPM_TOPDIR)/RPMS
 	$(RPMBUILD) -bs $(SPEC)
