@@ -136,12 +136,13 @@ fn file_list(pkg: &Path) -> Vec<String> {
     got
 }
 
-/// What every package holds, whatever the release: `lic` is where licence files go, `comp`
-/// the bash completion directory, `owned` the directories above it the package owns.
-fn expected_files(lic: &str, lic_flag: &str, comp: &str, owned: &[&str]) -> Vec<String> {
+/// What every package holds: `el` is the release (0: the bare rebuild, SysV like el5/el6),
+/// `lic` is where licence files go, `comp` the bash completion directory, `owned` the
+/// directories above it the package owns. el7 and later have the systemd units instead of
+/// the rc script; el8 and later the kernel-install plugin instead of the postinst.d hook.
+fn expected_files(el: u32, lic: &str, lic_flag: &str, comp: &str, owned: &[&str]) -> Vec<String> {
     let doc = format!("/usr/share/doc/kexec-reboot-{VERSION}");
     let mut want = vec![
-        "-rwxr-xr-x root:root  /etc/rc.d/init.d/kexec".to_string(),
         "-rw-r--r-- root:root cn /etc/sysconfig/kexec".to_string(),
         "-rwxr-xr-x root:root  /usr/sbin/kexec-reboot".to_string(),
         format!("drwxr-xr-x root:root  {doc}"),
@@ -151,13 +152,36 @@ fn expected_files(lic: &str, lic_flag: &str, comp: &str, owned: &[&str]) -> Vec<
         "-rw-r--r-- root:root d /usr/share/man/man8/kexec-reboot.8".to_string(),
         format!("drwxr-xr-x root:root  {comp}"),
         format!("-rw-r--r-- root:root  {comp}/kexec-reboot"),
-        "drwxr-xr-x root:root  /var/lib/kexec-reboot".to_string(),
+        // Root's and 0700: the binary refuses a state directory others can read or write.
+        "drwx------ root:root  /var/lib/kexec-reboot".to_string(),
         "-rw-r--r-- root:root g /var/lib/kexec-reboot/pending.json".to_string(),
         "-rw-r--r-- root:root g /var/lib/kexec-reboot/unconfirmed.json".to_string(),
         "-rw-r--r-- root:root g /var/run/kexec-reboot.boot".to_string(),
+        "-rw-r--r-- root:root g /var/run/kexec-reboot.guard".to_string(),
+        "-rw-r--r-- root:root g /var/run/kexec-reboot.loading".to_string(),
+        "-rw------- root:root g /var/run/kexec-reboot.lock".to_string(),
         "-rw-r--r-- root:root g /var/run/kexec-reboot.next".to_string(),
         "-rw-r--r-- root:root g /var/run/kexec-reboot.state".to_string(),
     ];
+    if el >= 7 {
+        want.extend([
+            "-rw-r--r-- root:root  /usr/lib/systemd/system/kexec.service".to_string(),
+            "-rw-r--r-- root:root  /usr/lib/systemd/system/kexec-exec.service".to_string(),
+            "drwxr-xr-x root:root  /usr/libexec/kexec-reboot".to_string(),
+            "-rwxr-xr-x root:root  /usr/libexec/kexec-reboot/kexec-step".to_string(),
+            "-rwxr-xr-x root:root  /usr/lib/systemd/system-shutdown/kexec-reboot.shutdown"
+                .to_string(),
+        ]);
+    } else {
+        want.push("-rwxr-xr-x root:root  /etc/rc.d/init.d/kexec".to_string());
+    }
+    if el >= 8 {
+        want.push(
+            "-rwxr-xr-x root:root  /usr/lib/kernel/install.d/95-kexec-reboot.install".to_string(),
+        );
+    } else {
+        want.push("-rwxr-xr-x root:root  /etc/kernel/postinst.d/51-kexec-reboot".to_string());
+    }
     if lic != doc {
         want.push(format!("drwxr-xr-x root:root  {lic}"));
     }
@@ -172,23 +196,25 @@ fn files_modes_and_ownership() {
     let lic = format!("/usr/share/licenses/kexec-reboot-{VERSION}");
     let comp = "/usr/share/bash-completion/completions";
     let got = file_list(&b.rpm);
-    let want = expected_files(&lic, "l", comp, &["/usr/share/bash-completion"]);
+    let want = expected_files(0, &lic, "l", comp, &["/usr/share/bash-completion"]);
     assert_eq!(got, want, "file list: mode owner flags path");
 }
 
 #[test]
-fn el5_el6_have_licence_as_doc_and_completion_in_etc() {
-    for dist in ["el5", "el6"] {
+fn el5_el6_have_licence_as_doc_and_completion_in_etc_el7_on_the_units() {
+    for (dist, el) in [("el5", 5), ("el6", 6)] {
         let got = file_list(&variant(dist, 1));
         let doc = format!("/usr/share/doc/kexec-reboot-{VERSION}");
-        let want = expected_files(&doc, "d", "/etc/bash_completion.d", &[]);
+        let want = expected_files(el, &doc, "d", "/etc/bash_completion.d", &[]);
         assert_eq!(got, want, "{dist}: file list: mode owner flags path");
     }
-    let got = file_list(&variant("el7", 1));
-    let lic = format!("/usr/share/licenses/kexec-reboot-{VERSION}");
-    let comp = "/usr/share/bash-completion/completions";
-    let want = expected_files(&lic, "l", comp, &["/usr/share/bash-completion"]);
-    assert_eq!(got, want, "el7: file list: mode owner flags path");
+    for (dist, el) in [("el7", 7), ("el8", 8), ("el9", 9)] {
+        let got = file_list(&variant(dist, 1));
+        let lic = format!("/usr/share/licenses/kexec-reboot-{VERSION}");
+        let comp = "/usr/share/bash-completion/completions";
+        let want = expected_files(el, &lic, "l", comp, &["/usr/share/bash-completion"]);
+        assert_eq!(got, want, "{dist}: file list: mode owner flags path");
+    }
 }
 
 #[test]
@@ -266,6 +292,48 @@ fn scriptlets_register_on_install_and_unregister_on_erase_only() {
     assert!(!turns_on, "the admin turns it on, not a scriptlet:\n{s}");
 }
 
+/// el7 and later: systemd's scriptlets (preset on install, disable on erase, daemon-reload),
+/// no chkconfig registration, nothing that restarts on upgrade; `start` only in the
+/// migration of a SysV service that was on (issue 11's %pre/%post pair).
+#[test]
+fn systemd_scriptlets_preset_disable_and_migrate_only() {
+    for dist in ["el7", "el8", "el9"] {
+        let s = rpm_query(&variant(dist, 1), &["--scripts"]);
+        for want in [
+            "preinstall scriptlet",
+            "systemctl --no-reload preset kexec.service kexec-exec.service",
+            "systemctl --no-reload disable --now kexec.service kexec-exec.service",
+            "systemctl daemon-reload",
+            "sysv-was-on",
+        ] {
+            assert!(s.contains(want), "{dist}: scriptlets lack {want:?}:\n{s}");
+        }
+        let code: Vec<&str> = s
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect();
+        for bad in ["chkconfig --add", "condrestart", "restart", "confirm"] {
+            assert!(
+                !code.iter().any(|l| l.contains(bad)),
+                "{dist}: a scriptlet runs {bad:?}:\n{s}"
+            );
+        }
+        // Every systemctl call tolerates a root without systemd (`|| :`).
+        for l in code.iter().filter(|l| l.contains("systemctl ")) {
+            assert!(l.contains("|| :"), "{dist}: {l}");
+        }
+        let r = rpm_query(&variant(dist, 1), &["--requires"]);
+        assert!(
+            r.lines().any(|l| l.trim() == "systemd"),
+            "{dist}: Requires(post) systemd:\n{r}"
+        );
+        assert!(
+            !r.lines().any(|l| l.trim() == "chkconfig"),
+            "{dist}: no chkconfig on a systemd release:\n{r}"
+        );
+    }
+}
+
 #[test]
 fn requires_kexec_tools_and_chkconfig_and_nothing_centos5_lacks() {
     let b = built();
@@ -291,7 +359,13 @@ fn requires_kexec_tools_and_chkconfig_and_nothing_centos5_lacks() {
     let fmt = rpm_query(&b.srpm, &["--qf", "%{FILEDIGESTALGO}|%{PAYLOADCOMPRESSOR}"]);
     assert_eq!(fmt, "(none)|gzip", "SRPM: MD5 file digests, gzip payload");
     // SHA-256 file digests where rpm reads them (4.6+: CentOS 6 and 7), MD5 on CentOS 5.
-    for (dist, algo) in [("el5", "(none)"), ("el6", "8"), ("el7", "8")] {
+    for (dist, algo) in [
+        ("el5", "(none)"),
+        ("el6", "8"),
+        ("el7", "8"),
+        ("el8", "8"),
+        ("el9", "8"),
+    ] {
         let got = rpm_query(&variant(dist, 1), &["--qf", "%{FILEDIGESTALGO}"]);
         assert_eq!(got, algo, "{dist}: file digest algorithm");
     }
@@ -495,7 +569,7 @@ fn rpmlint_finds_no_errors_and_every_warning_is_explained() {
     let b = built();
     let rc = repo().join("packaging/rpm/kexec-reboot.rpmlintrc");
     let mut pkgs = vec![b.srpm.clone(), b.rpm.clone(), b.debuginfo.clone()];
-    for dist in ["el5", "el6", "el7"] {
+    for dist in ["el5", "el6", "el7", "el8", "el9"] {
         pkgs.push(variant(dist, 1));
     }
     let o = Command::new("rpmlint")
@@ -541,7 +615,9 @@ fn rpmlint_finds_no_errors_and_every_warning_is_explained() {
         .lines()
         .take_while(|l| l.starts_with('#') || l.trim().is_empty())
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+        // A spec comment writes %% for % (macro-in-comment): dangerous-command-in-%%post.
+        .replace("%%", "%");
     let mut unexplained: Vec<String> = text
         .lines()
         .filter_map(|l| l.split(" W: ").nth(1))
@@ -575,6 +651,21 @@ fn el6_rpm_installs_upgrades_and_erases_with_chkconfig_6() {
 }
 
 #[test]
-fn el7_rpm_installs_upgrades_and_erases_with_chkconfig_7() {
-    chroot::lifecycle("el7", "1.7.6");
+fn el7_rpm_installs_upgrades_and_erases_its_units() {
+    chroot::lifecycle_systemd("el7");
+}
+
+#[test]
+fn el8_rpm_installs_upgrades_and_erases_its_units() {
+    chroot::lifecycle_systemd("el8");
+}
+
+#[test]
+fn el9_rpm_installs_upgrades_and_erases_its_units() {
+    chroot::lifecycle_systemd("el9");
+}
+
+#[test]
+fn el6_rpm_upgraded_to_el7_units_unregisters_the_sysv_service() {
+    chroot::sysv_to_systemd("el6", "el7", "1.7.6");
 }

@@ -3,7 +3,10 @@
 //! and busybox-static as the shell that runs the scriptlets (rpm --root chroots into it).
 //! `service`, which initscripts ships and ../shared/thirdparty does not hold, is a stand-in
 //! that runs the rc script as initscripts' service does (empty environment, absolute path).
-//! `lifecycle` is the install / upgrade / erase story each release's package goes through.
+//! `lifecycle` is the install / upgrade / erase story each SysV release's package goes
+//! through, `lifecycle_systemd` the el7/el8/el9 one (units; the root has no systemctl, so
+//! the scriptlets must get by without it), `sysv_to_systemd` the upgrade from an rc script
+//! package to the units.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -42,7 +45,7 @@ impl Root {
     /// A root as an EL release lays it out before the package: rc.d and its runlevel
     /// directories (initscripts' and chkconfig's), the /etc/init.d and /etc/rcN.d links,
     /// /var/run, /var/lock/subsys, /dev/null, a shell, chkconfig, service.
-    pub fn new(name: &str, chkconfig: &Path) -> Root {
+    pub fn new(name: &str, chkconfig: Option<&Path>) -> Root {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("rpm-root-{name}"));
         let _ = fs::remove_dir_all(&dir);
         for d in [
@@ -55,9 +58,16 @@ impl Root {
             // The filesystem package's on EL7 and later; harmless on EL5/EL6.
             "usr/share/licenses",
             "usr/lib",
+            // Owned by the release's filesystem, kernel/grubby and systemd packages.
+            "usr/libexec",
+            "etc/kernel/postinst.d",
+            "usr/lib/systemd/system",
+            "usr/lib/systemd/system-shutdown",
+            "usr/lib/kernel/install.d",
             "etc/rc.d/init.d",
             "etc/sysconfig",
             "var/lib/rpm",
+            "var/lib/rpm-state",
             "var/run",
             "var/lock/subsys",
             "var/tmp",
@@ -88,7 +98,9 @@ impl Root {
             .output()
             .expect("running busybox --install");
         assert!(o.status.success(), "busybox --install: {}", out_text(&o));
-        fs::copy(chkconfig, dir.join("sbin/chkconfig")).expect("copying chkconfig");
+        if let Some(chkconfig) = chkconfig {
+            fs::copy(chkconfig, dir.join("sbin/chkconfig")).expect("copying chkconfig");
+        }
         fs::write(dir.join("sbin/service"), SERVICE).expect("writing service");
         fs::set_permissions(dir.join("sbin/service"), fs::Permissions::from_mode(0o755))
             .expect("chmod service");
@@ -230,7 +242,7 @@ pub fn lifecycle(dist: &str, chkconfig_version: &str) {
     let n = variant(dist, 1);
     let n1 = variant(dist, 2);
     let name = if dist.is_empty() { "nodist" } else { dist };
-    let root = Root::new(name, &chk);
+    let root = Root::new(name, Some(&chk));
     let base = root.snapshot();
 
     // Install: registered, off everywhere (K01 in every runlevel).
@@ -339,6 +351,192 @@ pub fn lifecycle(dist: &str, chkconfig_version: &str) {
         "{name}: no .rpmsave of the edited config: {left:?}"
     );
     left.retain(|l| !l.starts_with(saved));
+    assert!(
+        left.is_empty(),
+        "{name}: after rpm -e:\n{}",
+        left.join("\n")
+    );
+}
+
+/// Runtime state the binary writes, as a staged reboot leaves it.
+const RECORD: [(&str, &str); 4] = [
+    (
+        "var/lib/kexec-reboot/pending.json",
+        "{\"kernel\":\"/boot/vmlinuz-b\"}\n",
+    ),
+    (
+        "var/lib/kexec-reboot/unconfirmed.json",
+        "{\"kernel\":\"/boot/vmlinuz-a\"}\n",
+    ),
+    ("var/run/kexec-reboot.boot", "boot-id\n"),
+    ("var/run/kexec-reboot.state", "staged\n"),
+];
+
+fn no_failed_scriptlet(name: &str, what: &str, out: &str) {
+    assert!(
+        !out.contains("scriptlet failed") && !out.contains("error:"),
+        "{name}: {what}: {out}"
+    );
+}
+
+/// The el7/el8/el9 package (`make rpm`'s, with the units) in a root without systemctl:
+/// install puts the units, kexec-step, the shutdown hook and the release's kernel hook in
+/// place and registers no SysV service; erase leaves nothing; an upgrade keeps the edited
+/// config and the runtime state untouched.
+pub fn lifecycle_systemd(dist: &str) {
+    let n = variant(dist, 1);
+    let n1 = variant(dist, 2);
+    let root = Root::new(dist, None);
+    let base = root.snapshot();
+    let hook = if dist == "el7" {
+        "etc/kernel/postinst.d/51-kexec-reboot"
+    } else {
+        "usr/lib/kernel/install.d/95-kexec-reboot.install"
+    };
+
+    let out = root.install("-i", &n);
+    no_failed_scriptlet(dist, "install", &out);
+    for f in [
+        "usr/sbin/kexec-reboot",
+        "usr/lib/systemd/system/kexec.service",
+        "usr/lib/systemd/system/kexec-exec.service",
+        "usr/libexec/kexec-reboot/kexec-step",
+        "usr/lib/systemd/system-shutdown/kexec-reboot.shutdown",
+        "etc/sysconfig/kexec",
+        hook,
+    ] {
+        assert!(root.path(f).is_file(), "{dist}: /{f} not installed");
+    }
+    assert!(
+        !root.path("etc/rc.d/init.d/kexec").exists(),
+        "{dist}: a SysV script next to the units"
+    );
+    assert_eq!(root.links(), Vec::<String>::new(), "{dist}: rc links");
+    let mode = fs::metadata(root.path("var/lib/kexec-reboot"))
+        .expect("the state dir")
+        .mode();
+    assert_eq!(mode & 0o7777, 0o700, "{dist}: state dir mode");
+    fs::write(root.path("var/lib/kexec-reboot/pending.json"), "{}\n").expect("pending");
+    fs::write(root.path("var/run/kexec-reboot.state"), "staged\n").expect("state");
+    let out = root.rpm(&["-e", "kexec-reboot"]);
+    no_failed_scriptlet(dist, "erase", &out);
+    let left = diff(&base, &root.snapshot());
+    assert!(
+        left.is_empty(),
+        "{dist}: after rpm -e:\n{}",
+        left.join("\n")
+    );
+
+    // Upgrade N -> N+1.
+    root.install("-i", &n);
+    let config = root.path("etc/sysconfig/kexec");
+    let mut edited = fs::read_to_string(&config).expect("reading the config");
+    edited.push_str("KEXEC_TIMEOUT=45\n");
+    fs::write(&config, &edited).expect("editing the config");
+    for (f, text) in RECORD {
+        fs::write(root.path(f), text).unwrap_or_else(|e| panic!("writing /{f}: {e}"));
+    }
+    let stamp = |f: &str| {
+        let m = fs::metadata(root.path(f)).unwrap_or_else(|e| panic!("{dist}: /{f}: {e}"));
+        (m.modified().expect("mtime"), m.ino())
+    };
+    let stamps: Vec<_> = RECORD.iter().map(|(f, _)| stamp(f)).collect();
+    let out = root.install("-U", &n1);
+    no_failed_scriptlet(dist, "upgrade", &out);
+    let q = root.rpm(&["-q", "kexec-reboot"]);
+    assert!(
+        q.trim().starts_with(&format!("kexec-reboot-{VERSION}-2")),
+        "{dist}: {q}"
+    );
+    assert_eq!(
+        fs::read_to_string(&config).expect("reading the config"),
+        edited,
+        "{dist}: the edited config after the upgrade"
+    );
+    assert!(
+        !root.path("etc/sysconfig/kexec.rpmnew").exists(),
+        "{dist}: .rpmnew after the upgrade"
+    );
+    for ((f, text), before) in RECORD.iter().zip(&stamps) {
+        assert_eq!(
+            fs::read_to_string(root.path(f)).unwrap_or_default(),
+            *text,
+            "{dist}: /{f} after the upgrade"
+        );
+        assert_eq!(stamp(f), *before, "{dist}: /{f} rewritten by the upgrade");
+    }
+    assert!(
+        !root.path("var/lib/rpm-state/kexec-reboot").exists(),
+        "{dist}: the SysV migration ran on an upgrade from units"
+    );
+    root.rpm(&["-e", "kexec-reboot"]);
+    let mut left = diff(&base, &root.snapshot());
+    let saved = "left behind: /etc/sysconfig/kexec.rpmsave";
+    assert!(
+        left.iter().any(|l| l.starts_with(saved)),
+        "{dist}: no .rpmsave of the edited config: {left:?}"
+    );
+    left.retain(|l| !l.starts_with(saved));
+    assert!(
+        left.is_empty(),
+        "{dist}: after rpm -e:\n{}",
+        left.join("\n")
+    );
+}
+
+/// An rc script package (`old`, turned on with the real chkconfig `chkconfig_version`)
+/// upgraded to the units (`new`, release 2): the %pre unregisters the SysV service while its
+/// script is there (no rc links left), the units are in place, the rc script is gone, the
+/// boot record is kept, and the migration leaves nothing in /var/lib/rpm-state.
+pub fn sysv_to_systemd(old: &str, new: &str, chkconfig_version: &str) {
+    let chk = match chkconfig(chkconfig_version) {
+        Ok(p) => p,
+        Err(why) => {
+            println!("skipped: chkconfig {chkconfig_version}: {why}");
+            return;
+        }
+    };
+    let name = format!("{old}-to-{new}");
+    let root = Root::new(&name, Some(&chk));
+    let base = root.snapshot();
+    root.install("-i", &variant(old, 1));
+    root.chroot(&["/sbin/chkconfig", "kexec", "on"]);
+    assert!(
+        root.links().iter().any(|l| l.starts_with("rc3.d/S")),
+        "{name}: chkconfig kexec on: {:?}",
+        root.links()
+    );
+    for (f, text) in RECORD {
+        fs::write(root.path(f), text).unwrap_or_else(|e| panic!("writing /{f}: {e}"));
+    }
+    let out = root.install("-U", &variant(new, 2));
+    no_failed_scriptlet(&name, "upgrade", &out);
+    assert_eq!(
+        root.links(),
+        Vec::<String>::new(),
+        "{name}: rc links after the upgrade to the units"
+    );
+    assert!(
+        !root.path("etc/rc.d/init.d/kexec").exists(),
+        "{name}: the rc script is still there"
+    );
+    assert!(
+        root.path("usr/lib/systemd/system/kexec.service").is_file(),
+        "{name}: no kexec.service"
+    );
+    assert!(
+        !root.path("var/lib/rpm-state/kexec-reboot").exists(),
+        "{name}: the migration's marker left in /var/lib/rpm-state"
+    );
+    for (f, text) in RECORD {
+        assert_eq!(
+            fs::read_to_string(root.path(f)).unwrap_or_default(),
+            text,
+            "{name}: /{f} after the upgrade"
+        );
+    }
+    root.rpm(&["-e", "kexec-reboot"]);
+    let left = diff(&base, &root.snapshot());
     assert!(
         left.is_empty(),
         "{name}: after rpm -e:\n{}",
