@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 SHELL_SCRIPTS := tests/deps.sh .ci/run packaging/portable/build.sh packaging/portable/check-elf.sh \
-	rc/kexec packaging/rpm/mksources.sh \
+	rc/kexec packaging/rpm/mksources.sh packaging/rpm/crates.sh \
 	tests/rc/kexec-reboot tests/rc/runlevel tests/rc/logger tests/rc/functions
 
 # RPM: `make srpm`, `make rpm` (both under RPM_TOPDIR), `make mock` (an EL/Fedora host).
@@ -25,9 +25,14 @@ SHELL_SCRIPTS += tests/thirdparty/chkconfig.sh
 SHELL_SCRIPTS += tests/vm/oracle-init
 SHELL_SCRIPTS += bench/run.sh bench/genroot.sh bench/guest-driver.sh
 SHELL_SCRIPTS += tests/vm/fleet/fleet.sh tests/vm/fleet/demo.sh
+# The systemd releases (el7/el8/el9): the units' shutdown step, the systemd-shutdown hook, the
+# kernel-install time check, and the systemd flavour of the VM test.
+SHELL_SCRIPTS += systemd/kexec-step systemd/kexec-reboot.shutdown packaging/kernel/kexec-reboot-hook \
+	tests/vm/systemd/*.sh tests/vm/systemd/guest/vmtest-systemd
 VM_DIR := target/vm
 
-.PHONY: all build deps lint fmt test test-cargo test-portable test-vm test-oracle vm-image demo bench clean portable srpm rpm mock rpm-sources
+.PHONY: all build deps lint fmt test test-cargo test-portable test-vm test-oracle vm-image demo bench clean portable srpm rpm mock rpm-sources \
+	test-vm-systemd vm-image-systemd demo-systemd
 
 all: build
 
@@ -48,7 +53,7 @@ lint: deps
 test-cargo: deps
 	$(CARGO) test
 
-test: lint test-cargo test-portable test-vm test-oracle
+test: lint test-cargo test-portable test-vm test-vm-systemd test-oracle
 
 # The VM end-to-end test (tests/vm.rs): real kernels, sysvinit, kexec-tools and the RPM under
 # QEMU. Its scenarios are #[ignore]d in a plain `cargo test`; here they run, one VM at a time.
@@ -57,6 +62,19 @@ vm-image: deps
 
 test-vm: deps rpm vm-image
 	$(CARGO) test --test vm -- --ignored --test-threads=1
+
+# The systemd flavour (tests/vm_systemd.rs): systemd 252 as PID 1, /boot as RHEL 9, the el9
+# RPM enabled with systemctl; scenarios 1-7 of the systemd releases, one VM at a time.
+vm-image-systemd: deps
+	sh tests/vm/systemd/build-image.sh $(VM_DIR)
+
+test-vm-systemd: deps rpm vm-image-systemd
+	$(CARGO) test --test systemd_step -- --include-ignored
+	$(CARGO) test --test vm_systemd -- --ignored --test-threads=1
+
+# `make demo` on the systemd flavour: shutdown -r now ends in B via kexec.
+demo-systemd: deps rpm vm-image-systemd
+	sh tests/vm/systemd/demo.sh $(VM_DIR)
 
 # The boot loader oracle (tests/oracle.rs, tests/oracle/README.md): each case under
 # tests/oracle/cases boots through kexec and through the firmware and the real GRUB 0.97,
@@ -80,16 +98,20 @@ bench: deps rpm vm-image
 portable: deps
 	sh packaging/portable/build.sh
 
-rpm-sources:
+# Source0 is `git archive` of HEAD: `make srpm` refuses while tracked files have uncommitted
+# changes (KEXEC_SRPM_ALLOW_DIRTY=1 packages them as a throwaway commit, which the tarball
+# names). `make rpm` (local and test builds) takes them so. Source1: the crates for Linux.
+rpm-sources: deps
 	rm -rf $(RPM_TOPDIR)/SOURCES $(RPM_TOPDIR)/SRPMS
-	sh packaging/rpm/mksources.sh $(RPM_TOPDIR)/SOURCES
+	$(SOURCES_ENV) sh packaging/rpm/mksources.sh $(RPM_TOPDIR)/SOURCES
 
 srpm: rpm-sources
 	$(RPMBUILD) -bs $(SPEC)
 
-# The released packages: one per EL release (%{dist} .el5/.el6/.el7), each with the portable
+# The released packages: one per EL release (%{dist} .el5 ... .el9), each with the portable
 # binary; their contents are the same, their rpm format readable by that release's rpm.
-RPM_DISTS := el5 el6 el7
+RPM_DISTS := el5 el6 el7 el8 el9
+rpm: SOURCES_ENV := KEXEC_SRPM_ALLOW_DIRTY=1
 rpm: rpm-sources portable
 	rm -rf $(RPM_TOPDIR)/RPMS
 	$(RPMBUILD) -bs $(SPEC)

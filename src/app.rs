@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     };
     match command {
         Command::Plan { json } => cmd_plan(&ctx, json),
-        Command::Check => cmd_check(&ctx),
+        Command::Check { kernel } => cmd_check(&ctx, kernel),
         Command::List { json } => cmd_list(&ctx, json),
         Command::Load { reason, dry_run } => {
             stage::cmd_load(&ctx, reason.as_deref(), dry_run, None)
@@ -139,8 +139,11 @@ fn cmd_plan(ctx: &Ctx, json: bool) -> Result<u8> {
     })
 }
 
-fn cmd_check(ctx: &Ctx) -> Result<u8> {
-    let (settings, warnings) = ctx.settings()?;
+fn cmd_check(ctx: &Ctx, kernel: Option<String>) -> Result<u8> {
+    let (mut settings, warnings) = ctx.settings()?;
+    if let Some(v) = kernel {
+        settings.kernel = KernelChoice::Version(v);
+    }
     for w in &warnings {
         println!("warning: {w}");
     }

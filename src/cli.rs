@@ -120,8 +120,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check the config file and the chosen kernel (for operators after editing the config).
-    Check,
+    /// Check the config file and the chosen kernel (for operators after editing the config,
+    /// and the kernel-install hooks for a new kernel).
+    Check {
+        /// Check this kernel version instead of the configured choice (what a new kernel's
+        /// install hook asks: could a reboot into it use kexec?).
+        #[arg(long, value_name = "VERSION")]
+        kernel: Option<String>,
+    },
     /// Record this boot (run by the rc script's `start`): an image already staged now was
     /// loaded at boot, is stale by the next reboot, and is replaced rather than kept as manual.
     Confirm,

@@ -22,6 +22,7 @@ pub mod log;
 pub mod manpage;
 pub mod plan;
 pub mod preflight;
+pub mod releases;
 pub mod report;
 pub mod root;
 pub mod select;

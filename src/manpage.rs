@@ -100,11 +100,15 @@ pub fn render(out: &mut dyn Write) -> Result<()> {
     }
     s.push_str(".fi\n");
 
+    s.push_str(crate::releases::MAN_SECTION);
     s.push_str(concat!(
         ".SH FILES\n",
         ".TP\n/etc/sysconfig/kexec\nWhat to boot next and how; every key is documented in the file. Parsed, never run by a shell.\n",
         ".TP\n/etc/rc.d/init.d/kexec\nThe rc script: \\fBstart\\fR records the boot and takes the lock, \\fBstop\\fR at runlevel 6 runs \\fBkexec\\-reboot load \\-\\-reason shutdown\\fR. Turn it on with \\fBchkconfig kexec on\\fR.\n",
         ".TP\n/var/run/kexec\\-reboot.state\nWhat kexec\\-reboot staged in this boot.\n",
+    ));
+    s.push_str(crate::releases::MAN_FILES);
+    s.push_str(concat!(
         ".TP\n/var/lib/kexec\\-reboot/pending.json, /var/lib/kexec\\-reboot/unconfirmed.json\nBoot confirmation: the load waiting for its boot, and a kexec boot that never came up.\n",
         ".SH \"SEE ALSO\"\n\\fBkexec\\fR(8), \\fBchkconfig\\fR(8), \\fBshutdown\\fR(8), \\fBgrub2\\-editenv\\fR(1)\n",
     ));

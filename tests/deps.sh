@@ -3,7 +3,7 @@
 # already there. The one install step shared by `make test`, `make demo` and .ci/run.
 set -eu
 
-PACKAGES="qemu-system-x86 rpm rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils rpm2cpio libpopt-dev libselinux1-dev libsepol-dev libpcre2-dev libc6-i386 fdisk grub-pc-bin grub-efi-amd64-bin grub-common ovmf mtools dosfstools"
+PACKAGES="qemu-system-x86 rpm debugedit elfutils rpmlint shellcheck dash busybox-static e2fsprogs cpio xz-utils zstd man-db groff-base file binutils rpm2cpio libpopt-dev libselinux1-dev libsepol-dev libpcre2-dev libc6-i386 fdisk grub-pc-bin grub-efi-amd64-bin grub-common ovmf mtools dosfstools systemd"
 
 # The fleet test (tests/fleet.rs): a virtualenv for ansible-core, and ssh to reach the guests.
 PACKAGES="$PACKAGES python3-venv openssh-client"
@@ -41,6 +41,14 @@ if ! PATH="$PATH:$scripts" command -v cargo-zigbuild >/dev/null 2>&1 || ! python
     python3 -m pip install -q --disable-pip-version-check $pkgs ||
         # A distribution's own python3 refuses pip installs (PEP 668) unless told.
         python3 -m pip install -q --disable-pip-version-check --break-system-packages $pkgs
+fi
+
+# make srpm's vendor tarball, filtered to the crates Linux builds need
+# (packaging/rpm/mksources.sh): cargo-vendor-filterer, built by cargo.
+cargo_bin=${CARGO_HOME:-$HOME/.cargo}/bin
+if ! PATH="$PATH:$cargo_bin" cargo-vendor-filterer --version 2>/dev/null | grep -q ' 0\.5\.18$'; then
+    echo "deps: installing cargo-vendor-filterer (cargo install)"
+    cargo install --locked --quiet cargo-vendor-filterer --version 0.5.18
 fi
 
 # The fleet test and `make demo-fleet`: ansible-core, pinned, in a virtualenv under target/

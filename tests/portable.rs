@@ -102,6 +102,24 @@ const RELEASES: &[Release] = &[
         compressors: &["gzip", "bzip2", "lzma", "xz"],
         digests: &["(none)", "1", "2", "8", "9", "10"],
     },
+    // The el8/el9 packages (the systemd units) carry the same binary. Checked against rpm
+    // 4.11's table, a subset of what their rpm (4.14.3, 4.16.1.3) provides.
+    Release {
+        dist: "el8",
+        glibc: "2.28",
+        rpm: "4.14.3 (checked against 4.11.3's table)",
+        rpmlib: RPMLIB_4_11,
+        compressors: &["gzip", "bzip2", "lzma", "xz"],
+        digests: &["(none)", "1", "2", "8", "9", "10"],
+    },
+    Release {
+        dist: "el9",
+        glibc: "2.34",
+        rpm: "4.16.1.3 (checked against 4.11.3's table)",
+        rpmlib: RPMLIB_4_11,
+        compressors: &["gzip", "bzip2", "lzma", "xz"],
+        digests: &["(none)", "1", "2", "8", "9", "10"],
+    },
 ];
 
 /// "2.3.4" -> [2, 3, 4]; None for anything else.
@@ -418,6 +436,15 @@ fn rpm_format_is_readable_by_its_release_rpm() {
             rpm.display(),
             parts[1],
             rel.rpm,
+            rel.dist
+        );
+        // SHA-256 where the release's rpm reads it (4.6 and later: el6, el7), MD5 on el5.
+        let want = if rel.dist == "el5" { "(none)" } else { "8" };
+        assert_eq!(
+            parts[1],
+            want,
+            "{}: file digest algorithm for {}",
+            rpm.display(),
             rel.dist
         );
         assert!(

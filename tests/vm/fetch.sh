@@ -5,10 +5,14 @@
 # registry keeps only recent kernel builds, so kernels are chosen by pattern at build time (never
 # a version written down) and the choice is cached with the packages under target/vm/debs.
 # Usage: tests/vm/fetch.sh OUTDIR   (writes OUTDIR/debs/*.deb and OUTDIR/kernels.env)
+#        tests/vm/fetch.sh OUTDIR systemd   (the systemd flavour's extra userland, systemd 252
+#        as PID 1, into OUTDIR/debs-systemd; the kernels are the ones OUTDIR/debs already has)
 set -eu
 
-out=${1:?usage: fetch.sh OUTDIR}
+out=${1:?usage: fetch.sh OUTDIR [systemd]}
+flavour=${2:-sysv}
 debs="$out/debs"
+[ "$flavour" = sysv ] || debs="$out/debs-$flavour"
 mkdir -p "$debs"
 
 # A cache from before sshd was in the image (the fleet test) is fetched again.
@@ -79,6 +83,16 @@ closure() {
 
 # shellcheck disable=SC2086
 pkgs="$(closure $top) linux-image-$kernel_a linux-image-$kernel_b"
+# The systemd flavour (tests/vm/systemd): its packages only, with the same library closure.
+if [ "$flavour" = systemd ]; then
+    [ -f "$out/kernels.env" ] || die "run tests/vm/fetch.sh $out first (the kernels)"
+    pkgs=$(closure systemd systemd-sysv udev kmod)
+    echo "vm fetch: systemd flavour; downloading $(echo "$pkgs" | wc -w) packages" >&2
+    # shellcheck disable=SC2086
+    (cd "$debs" && apt-get download -q $pkgs >&2) || die "apt-get download failed (network or stale lists?)"
+    echo "$pkgs" >"$debs/.complete"
+    exit 0
+fi
 echo "vm fetch: kernel A $kernel_a, kernel B $kernel_b; downloading $(echo "$pkgs" | wc -w) packages" >&2
 # shellcheck disable=SC2086
 (cd "$debs" && apt-get download -q $pkgs >&2) || die "apt-get download failed (network or stale lists?)"
