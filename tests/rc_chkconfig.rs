@@ -216,13 +216,27 @@ impl Root {
     }
 }
 
-/// The body of SECTION (`%post`) in packaging/rpm/kexec-reboot.spec, up to the next section.
+/// The body of SECTION (`%post`) in packaging/rpm/kexec-reboot.spec as an el6 package has it
+/// (`rpmspec -P` with `dist .el6`: the SysV branch of the spec's release conditionals), up to
+/// the next section.
 fn spec_section(section: &str) -> Result<String, String> {
-    let spec = fs::read_to_string(repo().join("packaging/rpm/kexec-reboot.spec"))
-        .map_err(|e| format!("reading packaging/rpm/kexec-reboot.spec: {e}"))?;
+    let spec = repo().join("packaging/rpm/kexec-reboot.spec");
+    let out = Command::new("rpmspec")
+        .args(["--define", "dist .el6", "-P"])
+        .arg(&spec)
+        .output()
+        .map_err(|e| format!("running rpmspec -P {}: {e}", spec.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "rpmspec -P {} failed: {}",
+            spec.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let spec = String::from_utf8_lossy(&out.stdout);
     let mut lines = spec.lines().skip_while(|l| l.trim_end() != section);
     if lines.next().is_none() {
-        return Err(format!("the spec has no {section} section"));
+        return Err(format!("the el6 spec has no {section} section"));
     }
     let body: Vec<&str> = lines.take_while(|l| !l.starts_with('%')).collect();
     Ok(body.join("\n") + "\n")
