@@ -105,8 +105,9 @@ if [ "${KEXEC_VM_PRODUCT:-rpm}" = tree ]; then
     product="$top/target/release/kexec-reboot"
     [ -x "$product" ] || die "KEXEC_VM_PRODUCT=tree: $product is missing (cargo build --release)"
 else
-    product=${KEXEC_VM_RPM:-$(find "$top/target/rpmbuild/RPMS" -name 'kexec-reboot-[0-9]*.rpm' 2>/dev/null | sort -V | tail -n 1)}
-    [ -f "${product:-/nonexistent}" ] || die "no kexec-reboot RPM in target/rpmbuild/RPMS (run make rpm, or set KEXEC_VM_RPM)"
+    # The el6 package, as the sysvinit VM (run-vm.sh) uses.
+    product=${KEXEC_VM_RPM:-$(find "$top/target/rpmbuild/RPMS" -name 'kexec-reboot-[0-9]*.el6.*.rpm' 2>/dev/null | sort -V | tail -n 1)}
+    [ -f "${product:-/nonexistent}" ] || die "no el6 kexec-reboot RPM in target/rpmbuild/RPMS (run make rpm, or set KEXEC_VM_RPM)"
 fi
 rstamp=$( (echo "$stamp" && cat "$product" "$top/rc/kexec" "$top/sysconfig/kexec") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$cache/root.stamp" 2>/dev/null)" != "$rstamp" ] || [ ! -d "$cache/root-tree" ]; then

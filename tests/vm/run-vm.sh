@@ -54,7 +54,7 @@
 #   KEXEC_THIRDPARTY=DIR      the third-party originals (default ../shared/thirdparty): CentOS
 #                             6.10's initscripts and chkconfig 1.3.49.5's source; where absent,
 #                             tests/vm/initscripts and tests/bin/chkconfig (the run says so)
-#   KEXEC_VM_RPM=FILE         the product's RPM (default: newest in target/rpmbuild/RPMS/x86_64)
+#   KEXEC_VM_RPM=FILE         the product's RPM (default: the newest el6 one in target/rpmbuild/RPMS)
 #   KEXEC_VM_PRODUCT=tree     use the working tree's rc/kexec, sysconfig/kexec and
 #                             target/release/kexec-reboot instead of the RPM (a quick loop while
 #                             editing; the tests and the demo use the RPM)
@@ -168,11 +168,13 @@ elif [ "${KEXEC_VM_PRODUCT:-rpm}" = standin ]; then
 else
     rpmfile=${KEXEC_VM_RPM:-}
     if [ -z "$rpmfile" ]; then
-        rpmfile=$(find "$top/target/rpmbuild/RPMS" -name 'kexec-reboot-[0-9]*.rpm' 2>/dev/null |
+        # The el6 package: this image boots through CentOS 6's rc and halt (el7 and later
+        # packages carry the systemd units instead of the rc script).
+        rpmfile=$(find "$top/target/rpmbuild/RPMS" -name 'kexec-reboot-[0-9]*.el6.*.rpm' 2>/dev/null |
             sort -V | tail -n 1)
     fi
     [ -f "${rpmfile:-/nonexistent}" ] ||
-        die "no kexec-reboot RPM in target/rpmbuild/RPMS (run make rpm, or set KEXEC_VM_RPM)"
+        die "no el6 kexec-reboot RPM in target/rpmbuild/RPMS (run make rpm, or set KEXEC_VM_RPM)"
     (cd "$root" && rpm2cpio "$rpmfile" | cpio -idmu --quiet) || die "unpacking $rpmfile"
     echo "vm run $name: product: ${rpmfile##*/}" >&2
 fi
