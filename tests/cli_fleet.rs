@@ -5,63 +5,7 @@
 //! has run in this boot.
 
 mod common;
-use common::copy_fixture;
-
-use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-
-struct Tree {
-    dir: tempfile::TempDir,
-}
-
-impl Tree {
-    fn new(name: &str) -> Tree {
-        let t = Tree {
-            dir: copy_fixture(name),
-        };
-        t.write("proc/sys/kernel/random/boot_id", "boot-1\n");
-        t.write("sys/kernel/kexec_loaded", "0\n");
-        fs::create_dir_all(t.path().join("var/run")).unwrap();
-        t
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.path().join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_kexec-reboot"))
-            .arg("--root")
-            .arg(self.path())
-            .arg("--fake-kernel")
-            .args(args)
-            .output()
-            .expect("running kexec-reboot")
-    }
-
-    fn status(&self) -> serde_json::Value {
-        let o = self.run(&["status", "--json"]);
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("status --json: {e}: {o:?}"))
-    }
-
-    fn reboot_into(&self, boot_id: &str, version: &str, cmdline: &str) {
-        self.write("proc/sys/kernel/random/boot_id", &format!("{boot_id}\n"));
-        self.write("proc/sys/kernel/osrelease", &format!("{version}\n"));
-        self.write("proc/cmdline", &format!("{cmdline}\n"));
-        self.write("sys/kernel/kexec_loaded", "0\n");
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::fake_root::{stderr, Tree};
 
 #[test]
 fn a_one_time_config_holds_for_the_load_at_shutdown() {

@@ -3,73 +3,11 @@
 //! (a new boot id, and the running kernel and command line of the staged boot or not).
 
 mod common;
-use common::copy_fixture;
+use common::fake_root::{stderr, Tree};
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
-
-struct Tree {
-    dir: tempfile::TempDir,
-}
-
-impl Tree {
-    fn new(name: &str) -> Tree {
-        let dir = copy_fixture(name);
-        let t = Tree { dir };
-        t.write("proc/sys/kernel/random/boot_id", "boot-1\n");
-        t.write("sys/kernel/kexec_loaded", "0\n");
-        fs::create_dir_all(t.path().join("var/run")).unwrap();
-        t
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.path().join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        fs::read_to_string(self.path().join(rel)).unwrap_or_default()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_kexec-reboot"))
-            .arg("--root")
-            .arg(self.path())
-            .arg("--fake-kernel")
-            .args(args)
-            .output()
-            .expect("running kexec-reboot")
-    }
-
-    fn loaded(&self) -> bool {
-        self.read("sys/kernel/kexec_loaded").trim() == "1"
-    }
-
-    fn fake_log(&self) -> Vec<String> {
-        self.read("sys/kernel/kexec-reboot-fake.log")
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// A reboot into `version` with `cmdline`: a new boot id, what /proc says, nothing loaded.
-    fn reboot_into(&self, boot_id: &str, version: &str, cmdline: &str) {
-        self.write("proc/sys/kernel/random/boot_id", &format!("{boot_id}\n"));
-        self.write("proc/sys/kernel/osrelease", &format!("{version}\n"));
-        self.write("proc/cmdline", &format!("{cmdline}\n"));
-        self.write("sys/kernel/kexec_loaded", "0\n");
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn load_stages_the_plan_and_status_says_ours() {

@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests that run the binary on fixture roots.
 
+pub mod fake_root;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
