@@ -9,18 +9,26 @@
 //!
 //! Usage:
 //!   bench-probe run [--stderr FILE] -- COMMAND [ARG...]
-//!       prints `wall_ms=12.345 maxrss_kb=4321 status=0` (status: exit code, or 128+signal);
+//!       prints `wall_ms=12.345 maxrss_kb=4321 user_ms=1.0 sys_ms=2.0 status=0` (the child's
+//!       CPU time in user space and in the kernel; status: exit code, or 128+signal);
 //!       the child's stdin and stdout are /dev/null, its stderr goes to FILE (default null)
 //!   bench-probe file-load KERNEL INITRD CMDLINE
 //!       prints `wall_ms=... status=0` (status: 0, or the errno of the call)
+//!   bench-probe stamp START_NS
+//!       copies a serial console from stdin to stdout, each line prefixed with the milliseconds
+//!       from START_NS (CLOCK_REALTIME, `date +%s%N`) to the arrival of the line's *first*
+//!       byte; CR ends a line as LF does, empty lines are dropped (tests/vm/run-vm.sh with
+//!       KEXEC_VM_STAMPER). A boot loader's countdown or a firmware banner has no LF for
+//!       seconds, and a line stamped at its end would move the phase boundaries by as much.
 //!
 //! x86_64 Linux only (the syscall number and `struct rusage` layout below are x86_64's).
 
 use std::ffi::CString;
 use std::fs::File;
+use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
 compile_error!("bench-probe measures x86_64 Linux only");
@@ -52,7 +60,7 @@ const SYS_KEXEC_FILE_LOAD: i64 = 320;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench-probe run [--stderr FILE] -- COMMAND [ARG...]\n       bench-probe file-load KERNEL INITRD CMDLINE"
+        "usage: bench-probe run [--stderr FILE] -- COMMAND [ARG...]\n       bench-probe file-load KERNEL INITRD CMDLINE\n       bench-probe stamp START_NS"
     );
     ExitCode::from(2)
 }
@@ -62,6 +70,15 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("file-load") if args.len() == 4 => file_load(&args[1], &args[2], &args[3]),
+        Some("stamp") if args.len() == 2 => {
+            return match stamp(&args[1]) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("bench-probe stamp: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         _ => return usage(),
     };
     match result {
@@ -123,10 +140,13 @@ fn run(args: &[String]) -> Result<String, String> {
     } else {
         128 + (status & 0x7f)
     };
+    let ms = |t: &Timeval| t.sec as f64 * 1000.0 + t.usec as f64 / 1000.0;
     Ok(format!(
-        "wall_ms={:.3} maxrss_kb={} status={code}",
+        "wall_ms={:.3} maxrss_kb={} user_ms={:.1} sys_ms={:.1} status={code}",
         wall.as_secs_f64() * 1000.0,
-        usage.maxrss
+        usage.maxrss,
+        ms(&usage.utime),
+        ms(&usage.stime)
     ))
 }
 
@@ -159,4 +179,56 @@ fn file_load(kernel: &str, initrd: &str, cmdline: &str) -> Result<String, String
         "wall_ms={:.3} status={status}",
         wall.as_secs_f64() * 1000.0
     ))
+}
+
+/// Milliseconds from START (ns since the epoch) to now, on the realtime clock (the caller's
+/// `date +%s%N` is on that clock too).
+fn ms_since(start_ns: u128) -> u128 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    now.saturating_sub(start_ns) / 1_000_000
+}
+
+/// Stamps each line of stdin with the time its first byte arrived (see the usage above).
+fn stamp(start: &str) -> Result<(), String> {
+    let start_ns: u128 = start
+        .parse()
+        .map_err(|_| format!("START_NS {start:?} is not a number of nanoseconds"))?;
+    let mut input = std::io::stdin().lock();
+    let mut output = std::io::stdout().lock();
+    let mut buf = [0u8; 4096];
+    let mut line: Vec<u8> = Vec::new();
+    let mut first = 0u128;
+    let mut emit = |line: &mut Vec<u8>, at: u128| -> Result<(), String> {
+        if !line.is_empty() {
+            write!(output, "{at:7} ").map_err(|e| e.to_string())?;
+            output.write_all(line).map_err(|e| e.to_string())?;
+            output.write_all(b"\n").map_err(|e| e.to_string())?;
+            output.flush().map_err(|e| e.to_string())?;
+            line.clear();
+        }
+        Ok(())
+    };
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("reading stdin: {e}")),
+        };
+        let now = ms_since(start_ns);
+        for &b in &buf[..n] {
+            if b == b'\n' || b == b'\r' {
+                emit(&mut line, first)?;
+            } else {
+                if line.is_empty() {
+                    first = now;
+                }
+                line.push(b);
+            }
+        }
+    }
+    emit(&mut line, first)
 }
