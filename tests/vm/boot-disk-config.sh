@@ -5,25 +5,25 @@
 #
 # Why this exists: the firmware path of the VM test and `make demo` must go through the boot
 # loader, and what GRUB shows on the console is part of the story.
-# Usage: boot-disk-config.sh grub-legacy|grub2 BOOTDIR KERNEL_A KERNEL_B CMDLINE_A
+# Usage: boot-disk-config.sh grub-legacy|grub2|grub2-efi BOOTDIR KERNEL_A KERNEL_B CMDLINE_A [ESPDIR]
+#   grub2-efi writes ESPDIR/EFI/centos/grub.cfg and grubenv (the ESP, CentOS 7's EFI layout)
+# Environment: BOOTDISK_TIMEOUT, the menu's timeout in seconds (default 5, anaconda's).
 set -eu
 
-kind=${1:?usage: boot-disk-config.sh KIND BOOTDIR KERNEL_A KERNEL_B CMDLINE_A}
+kind=${1:?usage: boot-disk-config.sh KIND BOOTDIR KERNEL_A KERNEL_B CMDLINE_A [ESPDIR]}
 boot=${2:?usage}
 ka=${3:?usage}
 kb=${4:?usage}
 args=$(echo "${5:?usage}" | sed 's/ *vmtest_entry=A//')
+esp=${6:-}
+timeout=${BOOTDISK_TIMEOUT:-5}
+case "$timeout" in '' | *[!0-9]*) echo "boot-disk-config: BOOTDISK_TIMEOUT=$timeout is not a number" >&2 && exit 1 ;; esac
 
-case "$kind" in
-grub-legacy)
-    # anaconda's grub.conf, plus what a serial console needs (GRUB 0.97 draws on VGA otherwise).
-    conf="$boot/grub/grub.conf"
-    [ -f "$conf" ] || { echo "boot-disk-config: $conf missing" >&2 && exit 1; }
-    sed -i '/^default=/i serial --unit=0 --speed=115200\nterminal --timeout=0 serial' "$conf"
-    ;;
-grub2)
-    rm -rf "$boot/grub"
-    mkdir -p "$boot/grub2"
+# grub2_cfg DIR PARTMOD LINUX INITRD: CentOS 7's grub2-mkconfig output, shortened, in DIR
+# (grub.cfg, and grubenv with saved_entry B).
+grub2_cfg() {
+    dir=$1 partmod=$2 linux=$3 initrd=$4
+    mkdir -p "$dir"
     # shellcheck disable=SC2016
     {
         echo "# CentOS 7's grub2-mkconfig output, shortened (serial console, no video)."
@@ -40,23 +40,47 @@ grub2)
         echo 'else'
         echo '   set default="${saved_entry}"'
         echo 'fi'
-        echo 'set timeout=5'
+        echo "set timeout=$timeout"
         for e in "A $ka" "B $kb"; do
             tag=${e%% *} k=${e#* }
             echo "menuentry 'CentOS Linux ($k) 7 (Core)' --class centos --id 'gnulinux-$k-advanced' {"
-            echo "	insmod part_msdos"
+            echo "	insmod $partmod"
             echo "	insmod ext2"
-            echo "	set root='hd0,msdos1'"
-            echo "	linux16 /vmlinuz-$k $args vmtest_entry=$tag"
-            echo "	initrd16 /initramfs-$k.img"
+            if [ "$partmod" = part_gpt ]; then
+                echo "	search --no-floppy --label --set=root boot"
+            else
+                echo "	set root='hd0,msdos1'"
+            fi
+            echo "	$linux /vmlinuz-$k $args vmtest_entry=$tag"
+            echo "	$initrd /initramfs-$k.img"
             echo "}"
         done
-    } >"$boot/grub2/grub.cfg"
-    grub-editenv "$boot/grub2/grubenv" create
-    grub-editenv "$boot/grub2/grubenv" set "saved_entry=CentOS Linux ($kb) 7 (Core)"
+    } >"$dir/grub.cfg"
+    grub-editenv "$dir/grubenv" create
+    grub-editenv "$dir/grubenv" set "saved_entry=CentOS Linux ($kb) 7 (Core)"
+}
+
+case "$kind" in
+grub-legacy)
+    # anaconda's grub.conf, plus what a serial console needs (GRUB 0.97 draws on VGA otherwise).
+    conf="$boot/grub/grub.conf"
+    [ -f "$conf" ] || { echo "boot-disk-config: $conf missing" >&2 && exit 1; }
+    sed -i -e '/^default=/i serial --unit=0 --speed=115200\nterminal --timeout=0 serial' \
+        -e "s/^timeout=.*/timeout=$timeout/" "$conf"
+    ;;
+grub2)
+    rm -rf "$boot/grub"
+    grub2_cfg "$boot/grub2" part_msdos linux16 initrd16
+    ;;
+grub2-efi)
+    # CentOS 7 on EFI: grub.cfg and grubenv on the ESP, linuxefi there; Debian's GRUB 2.06
+    # calls it `linux` (the EFI handover is its default on x86_64-efi).
+    [ -n "$esp" ] || { echo "boot-disk-config: grub2-efi needs ESPDIR" >&2 && exit 1; }
+    rm -rf "$boot/grub"
+    grub2_cfg "$esp/EFI/centos" part_gpt linux initrd
     ;;
 *)
-    echo "boot-disk-config: unknown kind $kind (grub-legacy, grub2)" >&2
+    echo "boot-disk-config: unknown kind $kind (grub-legacy, grub2, grub2-efi)" >&2
     exit 1
     ;;
 esac

@@ -33,11 +33,19 @@
 #   --bootloader grub|bls   /boot's boot loader config: GRUB legacy grub.conf (default), or
 #                        GRUB 2 + BLS entries + grubenv with B's initrd split in two
 #                        (tests/vm/bls-boot.sh; writes OUTDIR/runs/NAME/bls.env)
-#   --boot-disk grub-legacy|grub2   /boot's disk is bootable, with the real boot loader in its
-#                        MBR (tests/vm/bootdisk.sh; /boot is its partition 1, /dev/vdb1), and a
-#                        firmware reboot starts QEMU again from that disk: SeaBIOS -> GRUB -> the
-#                        kernel GRUB picks (up to 3 runs). grub-legacy: the image's grub.conf
-#                        with GRUB's serial console; grub2: a CentOS 7 grub.cfg, saved_entry B
+#   --boot-disk grub-legacy|grub2|grub2-efi   /boot's disk is bootable, with the real boot
+#                        loader on it (tests/vm/bootdisk.sh), and a firmware reboot starts QEMU
+#                        again from that disk: firmware -> GRUB -> the kernel GRUB picks (up to
+#                        --disk-runs runs). grub-legacy: the image's grub.conf with GRUB's serial
+#                        console, GRUB 0.97 in the MBR, /boot = /dev/vdb1; grub2: a CentOS 7
+#                        grub.cfg, saved_entry B, GRUB 2.06 i386-pc, /boot = /dev/vdb1;
+#                        grub2-efi: OVMF, the same grub.cfg on the ESP (/dev/vdb1, EFI/centos),
+#                        /boot = /dev/vdb2. The guest has no vfat module, so it never mounts the
+#                        ESP and the product cannot read that grub.cfg: grub2-efi needs
+#                        --kexec off (make bench's firmware path)
+#   --boot-timeout N     the boot loader's menu timeout with --boot-disk (default 5, as
+#                        anaconda writes it)
+#   --disk-runs N        with --boot-disk: QEMU runs in all, the first included (default 3)
 #   --timeout SECONDS    QEMU's hard limit (default 300)
 #   --bench DIR          copy DIR to the guest's /etc/vmtest/bench; vmtest runs its `driver`
 #                        on boot 1 before the action (make bench: bench/guest-driver.sh)
@@ -59,6 +67,11 @@
 #                             target/release/kexec-reboot instead of the RPM (a quick loop while
 #                             editing; the tests and the demo use the RPM)
 #   KEXEC_VM_PRODUCT=standin  use tests/vm/standin-kexec instead of the product (harness check)
+#   KEXEC_VM_STAMPER=COMMAND  stamp the serial console with `COMMAND START_NS` (COMMAND split at
+#                             blanks; stdin to stdout, the same `%7d text` lines) instead of the
+#                             shell loop, which stamps a line when its LF arrives; make bench
+#                             passes `bench-probe stamp`, which stamps each line's first byte
+#                             and also ends a line at CR
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -87,6 +100,8 @@ append=""
 bench=""
 bootloader=grub
 boot_disk=""
+boot_timeout=5
+disk_runs=3
 ssh=""
 firmware_kernel=""
 netargs=""
@@ -109,6 +124,8 @@ while [ $# -gt 0 ]; do
     --bench) bench=$2 && shift 2 ;;
     --bootloader) bootloader=$2 && shift 2 ;;
     --boot-disk) boot_disk=$2 && shift 2 ;;
+    --boot-timeout) boot_timeout=$2 && shift 2 ;;
+    --disk-runs) disk_runs=$2 && shift 2 ;;
     --ssh) ssh=$2 && shift 2 ;;
     --firmware-kernel) firmware_kernel=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
@@ -263,11 +280,24 @@ for b in $breakage; do
     esac
 done
 
+firmware=""
 if [ -n "$boot_disk" ]; then
     [ -n "$no_reboot" ] || die "--boot-disk restarts QEMU from the disk itself; drop --firmware-reboots"
-    sh "$here/boot-disk-config.sh" "$boot_disk" "$boot" "$KERNEL_A" "$KERNEL_B" "$CMDLINE_A" ||
-        die "--boot-disk $boot_disk: writing the boot loader config"
-    sed -i 's|^/dev/vdb |/dev/vdb1|' "$root/etc/fstab"
+    case "$boot_timeout:$disk_runs" in
+    *[!0-9:]* | :* | *:) die "--boot-timeout and --disk-runs take numbers" ;;
+    esac
+    bootpart=/dev/vdb1
+    if [ "$boot_disk" = grub2-efi ]; then
+        [ "$kexec_state" = off ] || die "--boot-disk grub2-efi needs --kexec off (the guest cannot mount the ESP)"
+        firmware=/usr/share/OVMF/OVMF_CODE_4M.fd
+        [ -f "$firmware" ] || die "$firmware missing; install ovmf (tests/deps.sh)"
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$run/vars.fd"
+        bootpart=/dev/vdb2
+        mkdir -p "$run/esp"
+    fi
+    BOOTDISK_TIMEOUT=$boot_timeout sh "$here/boot-disk-config.sh" "$boot_disk" "$boot" "$KERNEL_A" \
+        "$KERNEL_B" "$CMDLINE_A" "$run/esp" || die "--boot-disk $boot_disk: writing the boot loader config"
+    sed -i "s|^/dev/vdb |$bootpart|" "$root/etc/fstab"
 fi
 
 if [ -n "$ssh" ]; then
@@ -287,12 +317,12 @@ fi
 truncate -s 640M "$run/root.img"
 mke2fs -q -F -t ext4 -L root -d "$root" "$run/root.img" || die "mke2fs of the root disk failed"
 if [ -n "$boot_disk" ]; then
-    sh "$here/bootdisk.sh" "$boot_disk" "$run/boot.img" "$boot" || die "--boot-disk $boot_disk failed"
+    sh "$here/bootdisk.sh" "$boot_disk" "$run/boot.img" "$boot" "$run/esp" || die "--boot-disk $boot_disk failed"
 else
     truncate -s 128M "$run/boot.img"
     mke2fs -q -F -t ext4 -L boot -d "$boot" "$run/boot.img" || die "mke2fs of the boot disk failed"
 fi
-rm -rf "$root" "$boot"
+rm -rf "$root" "$boot" "$run/esp"
 
 # Boot A directly (as if the boot loader had started it); the serial console, with each line
 # stamped with the milliseconds since QEMU started.
@@ -311,23 +341,37 @@ cycle=1
 set -- -kernel "$base/boot/vmlinuz-$kernel" -initrd "$base/boot/initramfs-$kernel.img" -append "$cmdline"
 bootindex=""
 [ -z "$boot_disk" ] || bootindex=",bootindex=1"
+pflash=""
+[ -z "$firmware" ] ||
+    pflash="-drive if=pflash,format=raw,unit=0,readonly=on,file=$firmware -drive if=pflash,format=raw,unit=1,file=$run/vars.fd"
+# stamp: the serial console on stdin, each line stamped with the milliseconds since $start.
+stamp() {
+    if [ -n "${KEXEC_VM_STAMPER:-}" ]; then
+        # shellcheck disable=SC2086
+        $KEXEC_VM_STAMPER "$start"
+        return
+    fi
+    while IFS= read -r line || [ -n "$line" ]; do
+        now=$(date +%s%N)
+        printf '%7d %s\n' "$(((now - start) / 1000000))" "${line%"$cr"}"
+    done
+}
 while :; do
     # shellcheck disable=SC2086
     {
+        # Not under set -e's reach: a QEMU stopped by timeout (124, 137) must still leave qemu.rc.
+        qrc=0
         timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 $no_reboot \
-            -nodefaults -no-user-config -display none -monitor none -serial stdio "$@" \
+            -nodefaults -no-user-config -display none -monitor none -serial stdio $pflash "$@" \
             -drive "file=$run/root.img,format=raw,if=none,id=rootdisk" \
             -device virtio-blk-pci,drive=rootdisk \
             -drive "file=$run/boot.img,format=raw,if=none,id=bootdisk" \
-            -device "virtio-blk-pci,drive=bootdisk$bootindex" $netargs </dev/null 2>&1
-        echo $? >"$run/qemu.rc"
-    } | while IFS= read -r line || [ -n "$line" ]; do
-        now=$(date +%s%N)
-        printf '%7d %s\n' "$(((now - start) / 1000000))" "${line%"$cr"}"
-    done >>"$run/serial.log"
+            -device "virtio-blk-pci,drive=bootdisk$bootindex" $netargs </dev/null 2>&1 || qrc=$?
+        echo "$qrc" >"$run/qemu.rc"
+    } | stamp >>"$run/serial.log"
     rc=$(cat "$run/qemu.rc")
     echo "vm run $name: QEMU exited with $rc after $((($(date +%s%N) - start) / 1000000)) ms" >&2
-    if [ -n "$boot_disk" ] && [ "$rc" = 0 ] && [ "$cycle" -lt 3 ] &&
+    if [ -n "$boot_disk" ] && [ "$rc" = 0 ] && [ "$cycle" -lt "$disk_runs" ] &&
         tail -n 3 "$run/serial.log" | grep -q 'reboot: Restarting system'; then
         # A firmware reboot: QEMU starts again from the boot disk, with no -kernel.
         cycle=$((cycle + 1))
