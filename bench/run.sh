@@ -4,7 +4,9 @@
 #   1. staging kernel B in the VM: `kexec-reboot load` vs `kexec -s -l` (and `kexec -l`),
 #      wall time and peak RSS, median of RUNS after a warm-up, with the spread
 #   2. hook overhead: the whole `rc/kexec stop` at runlevel 6 minus the bare kexec_file_load
-#   3. reboot downtime: each `shutdown -r now` to the next boot's READY, kexec vs firmware path
+#   3. reboot downtime: each `shutdown -r now` to the next boot's READY, kexec against the real
+#      firmware paths (SeaBIOS + GRUB 0.97 at timeout 5 and 0, OVMF + GRUB 2 EFI), cut into
+#      phases, also drawn as bench/downtime.svg (bench/downtime.py, matplotlib)
 #   4. `plan` on synthetic roots of 10, 200 and 2000 kernels and entries (grub, grub2, BLS)
 #   5. binary size and start-up time of `--version`, ours vs kexec-tools
 # Times are only ever compared within this run (these machines are noisy); no test asserts them.
@@ -14,7 +16,7 @@
 # Usage: bench/run.sh [OUTDIR]   (default target/bench; the VM cache is target/vm)
 # Environment: BENCH_RUNS (default 10), BENCH_REBOOTS (reboots per path, default 3),
 # BENCH_PLAN_RUNS (default 20), BENCH_RESULTS (the JSON file, default bench/results.json),
-# KEXEC_VM_RPM (as in tests/vm/run-vm.sh).
+# BENCH_SVG (the picture, default bench/downtime.svg), KEXEC_VM_RPM (as in tests/vm/run-vm.sh).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +29,8 @@ runs=${BENCH_RUNS:-10}
 reboots=${BENCH_REBOOTS:-3}
 plan_runs=${BENCH_PLAN_RUNS:-20}
 results=${BENCH_RESULTS:-$here/results.json}
+svg=${BENCH_SVG:-$here/downtime.svg}
+plot_python="$top/target/plot/bin/python3"
 bin="$top/target/portable/kexec-reboot"
 
 die() {
@@ -45,6 +49,8 @@ if ! command -v kexec >/dev/null 2>&1 && [ ! -x /sbin/kexec ]; then
         die "apt-get install kexec-tools failed"
 fi
 kexec_tools=$(command -v kexec 2>/dev/null || echo /sbin/kexec)
+"$plot_python" -c 'import matplotlib' 2>/dev/null ||
+    die "matplotlib is missing in target/plot (run tests/deps.sh, or make bench, which runs it)"
 started=$(date +%s)
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -53,6 +59,10 @@ echo "bench: building bench-probe" >&2
 CARGO_TARGET_DIR="$out/probe-target" cargo build -q --release --offline \
     --manifest-path "$here/probe/Cargo.toml" || die "building bench/probe failed"
 probe="$out/probe-target/release/bench-probe"
+# Every VM run's serial console is stamped by the probe: at each line's first byte, CR ending a
+# line too, so a boot loader's countdown or a firmware banner does not move a phase boundary.
+KEXEC_VM_STAMPER="$probe stamp"
+export KEXEC_VM_STAMPER
 
 # ---- statistics ------------------------------------------------------------------------------
 
@@ -102,7 +112,7 @@ json_extra="$out/extra.json"
 
 # ---- 1-3: the VM -----------------------------------------------------------------------------
 
-echo "bench: VM run 1/2: boot kernel A, stage kernel B $runs+1 times with each tool, then reboot $reboots times via kexec" >&2
+echo "bench: VM run 1/4: boot kernel A, stage kernel B $runs+1 times with each tool, then reboot $reboots times via kexec" >&2
 guest="$out/guest"
 rm -rf "$guest"
 mkdir -p "$guest"
@@ -122,14 +132,25 @@ thens="$thens --then $((reboots + 1))=halt"
 sh "$top/tests/vm/run-vm.sh" "$vmdir" bench-kexec --bench "$guest" $thens \
     --timeout 600 2>"$out/vm-kexec.err" ||
     die "the VM run failed: $(tail -n 3 "$out/vm-kexec.err")"
-echo "bench: VM run 2/2: the same machine running kernel B, kexec off: reboot $reboots times via the firmware" >&2
-# shellcheck disable=SC2086
-sh "$top/tests/vm/run-vm.sh" "$vmdir" bench-firmware --kexec off --firmware-reboots --start b \
-    $thens --timeout 400 2>"$out/vm-firmware.err" ||
-    die "the firmware VM run failed: $(tail -n 3 "$out/vm-firmware.err")"
+# The firmware paths: the same machine started on kernel B with kexec off, its /boot on a disk
+# with the real boot loader, and each reboot QEMU started again from that disk with no -kernel:
+# firmware -> boot loader -> the kernel the boot loader picks (B, the default).
+#   name:boot-disk kind:menu timeout:label
+fw_paths="seabios-grub-legacy-t5:grub-legacy:5:SeaBIOS + GRUB 0.97, timeout=5
+seabios-grub-legacy-t0:grub-legacy:0:SeaBIOS + GRUB 0.97, timeout=0
+ovmf-grub2-efi-t5:grub2-efi:5:OVMF + GRUB 2 EFI, timeout=5"
+echo "$fw_paths" >"$out/fw-paths"
+n=2
+while IFS=: read -r name kind t label; do
+    echo "bench: VM run $n/4: kernel B, kexec off, reboot $reboots times through $label" >&2
+    # shellcheck disable=SC2086
+    sh "$top/tests/vm/run-vm.sh" "$vmdir" "bench-$name" --kexec off --start b --boot-disk "$kind" \
+        --boot-timeout "$t" --disk-runs $((reboots + 1)) $thens --timeout 600 2>"$out/vm-$name.err" ||
+        die "the firmware VM run $name failed: $(tail -n 3 "$out/vm-$name.err")"
+    n=$((n + 1))
+done <"$out/fw-paths"
 vm_secs=$(($(date +%s) - vm_start))
 kx="$vmdir/runs/bench-kexec/serial.log"
-fw="$vmdir/runs/bench-firmware/serial.log"
 # shellcheck source=/dev/null
 . "$vmdir/base/vm.env"
 
@@ -229,65 +250,97 @@ note "hook, split: load --dry-run (config, boot loader, preflight, process start
     "rc script around the binary $(awk -v a="$rc_ours" 'BEGIN { printf "%.1f", a }') ms (paired medians)"
 note "ratios and differences of wall times are medians over the rounds of the ratio or difference within each round (the kinds of a round ran seconds apart; the host's load drifts)"
 
-# 3. Downtime: each `shutdown -r now` to the next boot's READY, from the host's stamps.
-# ms LOG TEXT [NTH]: the stamp of the NTH (default 1st) line containing TEXT.
-ms() {
-    awk -v t="$2" -v n="${3:-1}" 'index($0, t) { if (++seen == n) { print $1; exit } }' "$1"
+# 3. Downtime: each `shutdown -r now` to the next boot's READY, from the host's stamps, cut into
+# phases. phases LOG: one line per reboot, in seconds:
+#   total rc6_halt firmware boot_loader kexec kernel_to_ready
+# rc 6 + halt: the action to the kernel's last word (`Restarting system`, or kexec's `Starting
+# new kernel`); firmware: from there (QEMU's exit and start again included, as a reset) to the
+# boot loader's first output (OVMF's own lines skipped); boot loader: to the new kernel's first
+# line (loading kernel and initrd, the menu's timeout, the decompressor); kexec: purgatory and
+# the decompressor; kernel to ready: the first kernel line to vmtest's READY.
+phases() {
+    awk '
+        function out() {
+            printf "%.2f %.2f %.2f %.2f %.2f %.2f\n", (r - a) / 1000, (x - a) / 1000, fw / 1000, bl / 1000, kx / 1000, (r - l) / 1000
+        }
+        /VMTEST: action shutdown -r now/ { a = $1; x = 0; h = 0; g = 0; l = 0; next }
+        !a { next }
+        !x && (/reboot: Restarting system/ || /kexec_core: Starting new kernel/) {
+            x = $1; viakexec = /Starting new kernel/; next
+        }
+        x && !viakexec && !h && /VMHOST: run [0-9]+: firmware reboot/ { h = $1; next }
+        h && !g && !/BdsDxe/ && !/Linux version/ { g = $1 }
+        x && !l && /\] Linux version / {
+            l = $1
+            if (viakexec) { fw = 0; bl = 0; kx = l - x } else { if (!g) g = l; fw = g - x; bl = l - g; kx = 0 }
+            next
+        }
+        l && /VMTEST: READY/ { r = $1; out(); a = 0 }
+    ' "$1"
 }
-# downtime LOG: "median min max n" in seconds over the reboots: the j-th `shutdown -r now` to
-# the (j+1)-th READY.
-downtime() {
-    j=1
-    while [ "$j" -le "$reboots" ]; do
-        a=$(ms "$1" "VMTEST: action shutdown -r now" "$j")
-        b=$(ms "$1" "VMTEST: READY" $((j + 1)))
-        [ -n "$a" ] && [ -n "$b" ] || return 1
-        awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f\n", (b - a) / 1000 }'
-        j=$((j + 1))
-    done | stats
+# column FILE N: "median min max n" of column N.
+column() {
+    awk -v c="$2" '{ print $c }' "$1" | stats
 }
-kx_stats=$(downtime "$kx")
-fw_stats=$(downtime "$fw")
-# shellcheck disable=SC2086
-set -- $kx_stats
-[ "$4" = "$reboots" ] || die "the kexec run did not come back $reboots times; see $kx"
-kx_down=$1 kx_down_lo=$2 kx_down_hi=$3
-# shellcheck disable=SC2086
-set -- $fw_stats
-[ "$4" = "$reboots" ] || die "the firmware run did not come back $reboots times; see $fw"
-fw_down=$1 fw_down_lo=$2 fw_down_hi=$3
-# Every reboot took the path it was meant to, and the kexec run came back in B each time.
-if [ "$(grep -c "Starting new kernel" "$kx")" != "$reboots" ] || grep -q "Restarting system" "$kx"; then
-    die "the kexec run did not reboot $reboots times through kexec; see $kx"
-fi
-if [ "$(grep -c "Restarting system" "$fw")" != "$reboots" ] || grep -q "Starting new kernel" "$fw"; then
-    die "the firmware run did not reboot $reboots times through the firmware; see $fw"
-fi
-unames=$(awk '/VMTEST: boot [0-9]/ { boot = $NF } /VMTEST: uname/ && boot > 1 { print $NF }' "$kx" | sort -u)
-[ "$unames" = "$KERNEL_B" ] || die "the kexec run came back in ${unames:-nothing}, not only kernel B ($KERNEL_B)"
 fmt_s() {
     awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { printf "%.1f s [%.1f-%.1f]\n", m, lo, hi }'
 }
-row "3. reboot downtime (n=$reboots, shutdown -r to READY)" "kexec $(fmt_s "$kx_down" "$kx_down_lo" "$kx_down_hi")" \
-    "firmware $(fmt_s "$fw_down" "$fw_down_lo" "$fw_down_hi")" \
-    "$(ratio "$kx_down" "$fw_down")x" "-" "info"
-# phases LOG RESET-TEXT: the medians of where each reboot's time went.
-phases() {
-    awk -v r="$2" '/VMTEST: action shutdown -r now/ { a = $1 } /Please stand by/ { p = $1 }
-        index($0, r) { x = $1 } /Linux version/ && a { l = $1 }
-        /VMTEST: READY/ && l { print (p - a) / 1000, (l - x) / 1000, ($1 - l) / 1000; a = 0; l = 0 }' "$1" >"$out/phases"
-    for c in 1 2 3; do
-        awk -v c="$c" '{ print $c }' "$out/phases" | stats | cut -d' ' -f1
-    done | tr '\n' ' ' | awk '{ printf "rc 6 + halt %.1f s, reset or kexec to the first kernel line %.1f s, boot to READY %.1f s\n", $1, $2, $3 }'
+# check_path NAME LOG VIA: the run rebooted $reboots times, each through VIA (kexec or firmware),
+# and came back in kernel B each time.
+check_path() {
+    if [ "$3" = kexec ]; then
+        if [ "$(grep -c "Starting new kernel" "$2")" != "$reboots" ] || grep -q "Restarting system" "$2"; then
+            die "the $1 run did not reboot $reboots times through kexec; see $2"
+        fi
+    elif [ "$(grep -c "VMHOST: run [0-9]*: firmware reboot" "$2")" != "$reboots" ] ||
+        grep -q "Starting new kernel" "$2"; then
+        die "the $1 run did not reboot $reboots times through the firmware and the boot loader; see $2"
+    fi
+    unames=$(awk '/VMTEST: boot [0-9]/ { boot = $NF } /VMTEST: uname/ && boot > 1 { print $NF }' "$2" | sort -u)
+    [ "$unames" = "$KERNEL_B" ] || die "the $1 run came back in ${unames:-nothing}, not only kernel B ($KERNEL_B); see $2"
 }
-note "downtime, where it went (medians): kexec: $(phases "$kx" "Starting new kernel"); firmware: $(phases "$fw" "Restarting system")." \
-    "The kexec path pays for staging in rc 6. Before the new kernel's clock starts (kexec: purgatory" \
-    "copies and checks the image, then the decompressor; firmware: SeaBIOS, then the decompressor)" \
-    "TCG took from 1 s to over 20 s on either path in runs on this host; on hardware these take" \
-    "well under a second, POST aside."
-note "downtime: QEMU's firmware (SeaBIOS, nothing to train or test) takes about a second; a real" \
-    "server spends minutes in POST, which the kexec path skips, so the VM ratio is the worst case" \
-    "for kexec: on a server the kexec path saves the POST minutes less the few seconds above."
+check_path kexec "$kx" kexec
+phases "$kx" >"$out/phases-kexec"
+[ "$(wc -l <"$out/phases-kexec")" = "$reboots" ] || die "the kexec run did not come back $reboots times; see $kx"
+# shellcheck disable=SC2046
+set -- $(column "$out/phases-kexec" 1)
+kx_down=$1 kx_down_lo=$2 kx_down_hi=$3
+# medians PHASES-FILE: the JSON object of each phase's median.
+medians() {
+    printf '{"rc6_halt": %s, "firmware": %s, "boot_loader": %s, "kexec": %s, "kernel_to_ready": %s}' \
+        "$(column "$1" 2 | cut -d' ' -f1)" "$(column "$1" 3 | cut -d' ' -f1)" \
+        "$(column "$1" 4 | cut -d' ' -f1)" "$(column "$1" 5 | cut -d' ' -f1)" \
+        "$(column "$1" 6 | cut -d' ' -f1)"
+}
+down_json="$out/downtime.json"
+printf '    {"path": "kexec", "label": "kexec (kexec-reboot)", "median": %s, "min": %s, "max": %s, "phases": %s}' \
+    "$kx_down" "$kx_down_lo" "$kx_down_hi" "$(medians "$out/phases-kexec")" >"$down_json"
+phase_note() {
+    awk '{ for (c = 2; c <= 6; c++) print c, $c }' "$1" >"$out/phase-cols"
+    for c in 2 3 4 5 6; do
+        awk -v c="$c" '$1 == c { print $2 }' "$out/phase-cols" | stats | cut -d' ' -f1
+    done | tr '\n' ' ' | awk '{ printf "rc 6 + halt %.1f s, firmware %.1f s, boot loader %.1f s, kexec %.1f s, kernel to READY %.1f s", $1, $2, $3, $4, $5 }'
+}
+note "downtime phases (medians of $reboots reboots), kexec: $(phase_note "$out/phases-kexec")"
+while IFS=: read -r name kind t label; do
+    log="$vmdir/runs/bench-$name/serial.log"
+    check_path "$label" "$log" firmware
+    phases "$log" >"$out/phases-$name"
+    [ "$(wc -l <"$out/phases-$name")" = "$reboots" ] || die "the $label run did not come back $reboots times; see $log"
+    # shellcheck disable=SC2046
+    set -- $(column "$out/phases-$name" 1)
+    row "3. downtime vs $label (n=$reboots)" "kexec $(fmt_s "$kx_down" "$kx_down_lo" "$kx_down_hi")" \
+        "$(fmt_s "$1" "$2" "$3")" "$(ratio "$kx_down" "$1")x" "-" "info"
+    printf ',\n    {"path": "%s", "label": "%s", "median": %s, "min": %s, "max": %s, "ratio_kexec_to_this": %s, "phases": %s}' \
+        "$name" "$label" "$1" "$2" "$3" "$(ratio "$kx_down" "$1")" "$(medians "$out/phases-$name")" >>"$down_json"
+    note "downtime phases (medians of $reboots reboots), $label: $(phase_note "$out/phases-$name")"
+done <"$out/fw-paths"
+echo >>"$down_json"
+note "downtime: shutdown -r now to the next boot's READY, on the host's clock (serial lines stamped" \
+    "at their first byte). Each firmware reboot starts QEMU again from the disk: the real firmware," \
+    "the real boot loader, then the kernel it picks. QEMU's firmware takes about a second where a" \
+    "real server spends minutes in POST, which the kexec path skips; purgatory and the kernel's" \
+    "SHA-256 run on an emulated CPU here. So these ratios are the worst case for kexec."
 
 # ---- 4: plan at scale (host) -----------------------------------------------------------------
 
@@ -422,7 +475,10 @@ jstr() {
     echo "  \"staging_peak_rss_kib\": {\"ours\": $ours_rss, \"ours_max\": $ours_rss_hi, \"kexec_s_l\": $ks_rss, \"kexec_s_l_max\": $ks_rss_hi, \"kexec_l\": $kl_rss},"
     echo "  \"staging_ratio_ours_to_kexec_s_l\": {\"median\": $r_ks, \"min\": $r_ks_lo, \"max\": $r_ks_hi},"
     echo "  \"hook_overhead_ms\": {\"median\": $hook, \"min\": $hook_lo, \"max\": $hook_hi},"
-    echo "  \"downtime_s\": {\"kexec\": $kx_down, \"kexec_min\": $kx_down_lo, \"kexec_max\": $kx_down_hi, \"firmware\": $fw_down, \"firmware_min\": $fw_down_lo, \"firmware_max\": $fw_down_hi, \"reboots\": $reboots},"
+    echo "  \"downtime_reboots\": $reboots,"
+    echo "  \"downtime_s\": ["
+    cat "$down_json"
+    echo "  ],"
     echo "  \"plan\": ["
     sed '$ s/,$//' "$json_extra" | sed 's/^/    /'
     echo "  ],"
@@ -434,4 +490,5 @@ jstr() {
     echo "  \"seconds\": $total"
     echo "}"
 } >"$results"
-echo "bench: results in ${results#"$top"/} and ${out#"$top"/}/table.txt" >&2
+"$plot_python" "$here/downtime.py" "$results" "$svg" || die "drawing $svg failed"
+echo "bench: results in ${results#"$top"/}, ${svg#"$top"/} and ${out#"$top"/}/table.txt" >&2

@@ -60,3 +60,12 @@ if ! "$venv/bin/ansible-playbook" --version 2>/dev/null | grep -q "core $ANSIBLE
     python3 -m venv "$venv"
     "$venv/bin/python3" -m pip install -q --disable-pip-version-check "ansible-core==$ANSIBLE_CORE"
 fi
+
+# `make bench` draws bench/downtime.svg with matplotlib, pinned, in a virtualenv under target/.
+MATPLOTLIB=3.10.9
+plot="$(cd "$(dirname "$0")/.." && pwd)/target/plot"
+if ! "$plot/bin/python3" -c "import matplotlib, sys; sys.exit(matplotlib.__version__ != '$MATPLOTLIB')" 2>/dev/null; then
+    echo "deps: installing matplotlib $MATPLOTLIB into $plot (pip)"
+    python3 -m venv "$plot"
+    "$plot/bin/python3" -m pip install -q --disable-pip-version-check "matplotlib==$MATPLOTLIB"
+fi
