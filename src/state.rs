@@ -163,7 +163,9 @@ pub fn write_loading(root: &SysRoot) -> Result<()> {
         time: now(),
     };
     let text = serde_json::to_string(&rec).context("encoding the load marker")?;
-    write_atomic(root, LOADING_FILE, &text)
+    // Not fsync'd: it speaks for an image staged in this boot, and a crash of the machine takes
+    // both the image and /var/run's contents with it (the process dying is what it is for).
+    write_atomic_unsynced(root, LOADING_FILE, &text)
 }
 
 /// The load under way in this boot, if any.
@@ -180,8 +182,9 @@ pub fn clear_loading(root: &SysRoot) -> Result<()> {
 pub const GUARD_FILE: &str = "/var/run/kexec-reboot.guard";
 
 /// Tells the guard this process's bound (KEXEC_TIMEOUT), as the one reader of the config.
+/// Not fsync'd: only the rc script of this boot reads it, while this process runs.
 pub fn announce_timeout(root: &SysRoot, secs: u64) -> Result<()> {
-    write_atomic(
+    write_atomic_unsynced(
         root,
         GUARD_FILE,
         &format!("{} {secs}\n", std::process::id()),
