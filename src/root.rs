@@ -11,10 +11,12 @@
 //! the host's `/`, and a relative target that climbs out of the tree is refused. The host
 //! path of a file is used for one thing only: the argument of `kexec -l` ([`SysRoot::exec_arg`]).
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use nix::fcntl::OFlag;
@@ -34,6 +36,11 @@ pub const MAX_SMALL: u64 = 64 << 10;
 #[derive(Debug, Clone)]
 pub struct SysRoot {
     base: PathBuf,
+    /// Host paths seen, during this command, to be there and not symlinks. One command walks
+    /// the same directories (/boot, /var/run, /etc ...) dozens of times; a name that was not a
+    /// link is not looked at again. Only root could swap one for a link in between, in the
+    /// root-owned directories the trust checks require, and the final open never follows one.
+    plain: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 impl SysRoot {
@@ -42,7 +49,10 @@ impl SysRoot {
     pub fn new(base: impl Into<PathBuf>) -> Self {
         let base = base.into();
         let base = fs::canonicalize(&base).unwrap_or(base);
-        SysRoot { base }
+        SysRoot {
+            base,
+            plain: Arc::default(),
+        }
     }
 
     /// True when this root is the running system's `/`.
@@ -117,10 +127,14 @@ impl SysRoot {
                 break;
             }
             let host = self.join(&done);
+            if self.is_plain(&host) {
+                continue;
+            }
             let Ok(md) = fs::symlink_metadata(&host) else {
                 continue;
             };
             if !md.file_type().is_symlink() {
+                self.mark_plain(host);
                 continue;
             }
             links += 1;
@@ -145,6 +159,16 @@ impl SysRoot {
             todo.extend(target.split('/').rev().map(str::to_string));
         }
         Ok(format!("/{}", done.join("/")))
+    }
+
+    fn is_plain(&self, host: &Path) -> bool {
+        self.plain.lock().map(|p| p.contains(host)).unwrap_or(false)
+    }
+
+    fn mark_plain(&self, host: PathBuf) {
+        if let Ok(mut p) = self.plain.lock() {
+            p.insert(host);
+        }
     }
 
     /// The host path of an already resolved system path.
