@@ -248,11 +248,10 @@ impl Run {
                 .iter()
                 .position(|l| l.text.contains("VMTEST: READY"))
                 .unwrap_or_else(|| self.fail("boot 2 never said READY"));
+        // Reported, not asserted: times belong to `make bench`; QEMU's --timeout is the hang
+        // bound.
         let secs = (self.lines[ready].ms - self.lines[action].ms) / 1000;
-        self.check(
-            secs < 90,
-            &format!("shutdown -r now to READY in the new kernel took {secs} s (limit 90 s)"),
-        );
+        eprintln!("vm test: shutdown -r now to READY in the new kernel took {secs} s (TCG)");
         self.must_find("reboot: Power down");
         self.assert_fsck_clean();
     }
@@ -519,11 +518,11 @@ fn scenario_8c_hanging_kexec_tools_is_killed() {
         "VMTEST: action shutdown -r now",
         "took longer than KEXEC_TIMEOUT",
     );
+    // Not before KEXEC_TIMEOUT; that it was the binary's own deadline, not the rc guard's, is
+    // the check below (no upper bound on time: a loaded host only makes it later).
     r.check(
-        (5000..15000).contains(&waited),
-        &format!(
-            "the load was given up after {waited} ms; want KEXEC_TIMEOUT=5s, not the rc guard"
-        ),
+        waited >= 5000,
+        &format!("the load was given up after {waited} ms, before KEXEC_TIMEOUT=5s"),
     );
     r.check(
         r.find("did not finish within").is_none(),
