@@ -150,7 +150,7 @@ pub enum Command {
 
 impl Cli {
     /// The command line the rc script and the systemd step run at every reboot,
-    /// `load --reason WORD` (or bare `load`), without building clap's command tree.
+    /// `load [--reason WORD] [--dry-run]`, without building clap's command tree.
     ///
     /// Why: the load runs while the machine goes down, and under an emulated CPU building the
     /// tree of every verb, option and help text cost about as much as all the work `load` does
@@ -163,11 +163,25 @@ impl Cli {
             .skip(1)
             .map(|a| a.to_str())
             .collect::<Option<_>>()?;
-        let reason = match words.as_slice() {
-            ["load"] => None,
-            ["load", "--reason", r] if !r.starts_with('-') => Some(r.to_string()),
-            _ => return None,
-        };
+        let (verb, mut rest) = words.split_first()?;
+        if *verb != "load" {
+            return None;
+        }
+        let mut reason = None;
+        let mut dry_run = false;
+        while let Some((word, after)) = rest.split_first() {
+            match (*word, after.first()) {
+                ("--dry-run", _) if !dry_run => {
+                    dry_run = true;
+                    rest = after;
+                }
+                ("--reason", Some(r)) if reason.is_none() && !r.starts_with('-') => {
+                    reason = Some(r.to_string());
+                    rest = &after[1..];
+                }
+                _ => return None,
+            }
+        }
         Some(Cli {
             global: GlobalOpts {
                 root: PathBuf::from("/"),
@@ -176,10 +190,7 @@ impl Cli {
                 verbose: false,
                 fake_kernel: false,
             },
-            command: Some(Command::Load {
-                reason,
-                dry_run: false,
-            }),
+            command: Some(Command::Load { reason, dry_run }),
             generate: None,
         })
     }
@@ -210,6 +221,9 @@ mod tests {
             &["load", "--reason", "shutdown"],
             &["load", "--reason", "kernel update"],
             &["load", "--reason", ""],
+            &["load", "--dry-run"],
+            &["load", "--reason", "shutdown", "--dry-run"],
+            &["load", "--dry-run", "--reason", "shutdown"],
         ] {
             let fast = Cli::shutdown_fast_path(&argv(words))
                 .unwrap_or_else(|| panic!("{words:?} should take the fast path"));
@@ -222,7 +236,8 @@ mod tests {
     fn everything_else_goes_to_clap() {
         for words in [
             &[][..],
-            &["load", "--dry-run"],
+            &["load", "--dry-run", "--dry-run"],
+            &["load", "--reason", "a", "--reason", "b"],
             &["load", "--reason"],
             &["load", "--reason", "-q"],
             &["load", "--reason=shutdown"],
