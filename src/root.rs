@@ -11,7 +11,8 @@
 //! the host's `/`, and a relative target that climbs out of the tree is refused. The host
 //! path of a file is used for one thing only: the argument of `kexec -l` ([`SysRoot::exec_arg`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -40,7 +41,11 @@ pub struct SysRoot {
     /// the same directories (/boot, /var/run, /etc ...) dozens of times; a name that was not a
     /// link is not looked at again. Only root could swap one for a link in between, in the
     /// root-owned directories the trust checks require, and the final open never follows one.
-    plain: Arc<Mutex<HashSet<PathBuf>>>,
+    plain: Arc<Mutex<HashSet<OsString>>>,
+    /// System paths resolved, during this command, through no link at all: (path, whether the
+    /// last component is followed) -> the resolved path. Paths that pass a link are walked
+    /// each time (the link dirs go to the trust check).
+    resolved: Arc<Mutex<HashMap<(String, bool), String>>>,
 }
 
 impl SysRoot {
@@ -52,6 +57,7 @@ impl SysRoot {
         SysRoot {
             base,
             plain: Arc::default(),
+            resolved: Arc::default(),
         }
     }
 
@@ -92,6 +98,30 @@ impl SysRoot {
         follow_last: bool,
         link_dirs: &mut Vec<String>,
     ) -> Result<String> {
+        let key = (sys_path.to_string(), follow_last);
+        if let Some(hit) = self.resolved.lock().ok().and_then(|r| r.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let before = link_dirs.len();
+        let mut links = 0usize;
+        let out = self.walk(sys_path, follow_last, link_dirs, &mut links)?;
+        if links == 0 && link_dirs.len() == before {
+            if let Ok(mut r) = self.resolved.lock() {
+                r.insert(key, out.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The walk behind [`SysRoot::resolve_with`]: one component at a time, each link replaced
+    /// by its target; `links` counts the links followed.
+    fn walk(
+        &self,
+        sys_path: &str,
+        follow_last: bool,
+        link_dirs: &mut Vec<String>,
+        links: &mut usize,
+    ) -> Result<String> {
         let p = Path::new(sys_path);
         if !p.is_absolute() {
             bail!("{sys_path}: not an absolute path");
@@ -107,7 +137,6 @@ impl SysRoot {
             }
         }
         let mut done: Vec<String> = Vec::new();
-        let mut links = 0usize;
         while let Some(part) = todo.pop() {
             match part.as_str() {
                 "" | "." => continue,
@@ -137,8 +166,8 @@ impl SysRoot {
                 self.mark_plain(host);
                 continue;
             }
-            links += 1;
-            if links > MAX_LINKS {
+            *links += 1;
+            if *links > MAX_LINKS {
                 bail!("{sys_path}: more than {MAX_LINKS} symlinks (a loop?)");
             }
             let target = fs::read_link(&host).with_context(|| {
@@ -162,12 +191,15 @@ impl SysRoot {
     }
 
     fn is_plain(&self, host: &Path) -> bool {
-        self.plain.lock().map(|p| p.contains(host)).unwrap_or(false)
+        self.plain
+            .lock()
+            .map(|p| p.contains(host.as_os_str()))
+            .unwrap_or(false)
     }
 
     fn mark_plain(&self, host: PathBuf) {
         if let Ok(mut p) = self.plain.lock() {
-            p.insert(host);
+            p.insert(host.into_os_string());
         }
     }
 
