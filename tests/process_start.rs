@@ -89,28 +89,19 @@ fn a_closed_pipe_on_stdout_is_not_a_silent_sigpipe_death() {
 #[test]
 fn arguments_arrive_byte_for_byte() {
     // A --root that is not UTF-8 and holds a fixture: it is found, so the bytes went through
-    // unchanged (a lossy conversion would name a directory that does not exist).
-    let t = Tree::new("centos6-saved");
-    let odd = t
+    // unchanged (a lossy conversion would name a directory that does not exist). The copy is
+    // moved under a fresh temporary directory, which removes it when the test ends.
+    let base = tempfile::tempdir().expect("tempdir");
+    let odd = base
         .path()
-        .parent()
-        .expect("the tree's parent")
         .join(OsStr::from_bytes(b"kexec-reboot-start-\xff-test"));
-    let _ = fs::remove_dir_all(&odd);
-    let cp = Command::new("cp")
-        .arg("-a")
-        .arg(t.path())
-        .arg(&odd)
-        .status()
-        .expect("running cp");
-    assert!(cp.success());
+    fs::rename(common::copy_fixture("centos6-saved").keep(), &odd).expect("moving the copy");
     let o = bin()
         .arg("--root")
         .arg(&odd)
         .arg("plan")
         .output()
         .expect("running kexec-reboot");
-    let _ = fs::remove_dir_all(&odd);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("2.6.32-696.el6.x86_64"),
