@@ -9,15 +9,11 @@
 //! In three parts: `lex` (text → tokens), `parse` (tokens → commands) and `expand` (words →
 //! fields, with the variables); the tests of all three are here.
 
-/// Deeper nesting than this is not evaluated (adversarial input must not blow the stack).
-pub const MAX_DEPTH: usize = 64;
-
-/// The start of the problem reported when nesting passes [`MAX_DEPTH`].
-pub const TOO_DEEP: &str = "nesting deeper than 64 levels";
-
 mod expand;
 mod lex;
 mod parse;
+
+pub use parse::{MAX_DEPTH, TOO_DEEP};
 
 pub use expand::{join_cmdline, Env, Expanded};
 pub use lex::{is_name, lex, Piece, Problem, Tok, Word};

@@ -3,7 +3,12 @@
 //! with a [`Problem`] starting with [`TOO_DEEP`].
 
 use super::lex::{lex, problem, Problem, Tok, Word};
-use super::{MAX_DEPTH, TOO_DEEP};
+
+/// Deeper nesting than this is not evaluated (adversarial input must not blow the stack).
+pub const MAX_DEPTH: usize = 64;
+
+/// The start of the problem reported when nesting passes [`MAX_DEPTH`].
+pub const TOO_DEEP: &str = "nesting deeper than 64 levels";
 
 /// What kind of `{ }` block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Tests for the GRUB 2 parser, on grub.cfg files shaped like grub2-mkconfig's.
 
 use super::*;
+use crate::bootloader::bls::BlsEntry;
 use crate::bootloader::testroot;
 use crate::config::BootloaderChoice;
 

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 
 use crate::entry::{BootEntry, Source, Warning};
 
-use super::bls;
-use super::grub2::{title_and_id, Item, Runner};
-use super::menu_tree::Node;
-use super::script::{BlockKind, Cmd, Env, Expanded, MAX_DEPTH};
-use super::{is_rescue, strip_device, version_from_kernel};
+use super::run::{title_and_id, Item, Runner};
+use crate::bootloader::bls;
+use crate::bootloader::menu_tree::Node;
+use crate::bootloader::paths::{is_rescue, strip_device, version_from_kernel};
+use crate::bootloader::script::{BlockKind, Cmd, Env, Expanded, MAX_DEPTH};
 
 /// What running a menuentry body gives.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,7 +62,7 @@ fn run_entry(r: &mut Runner, cmds: &[Cmd], env: &mut Env, out: &mut EntryRun, de
                         if let Some(path) = f.get(1) {
                             out.kernel = Some((
                                 strip_device(path).to_string(),
-                                super::script::join_cmdline(&f[2..]),
+                                crate::bootloader::script::join_cmdline(&f[2..]),
                             ));
                         }
                     }
