@@ -16,6 +16,7 @@
 
 use anyhow::Result;
 
+use super::error::config_error;
 use crate::entry::Warning;
 
 /// One assignment line: the key, the value exactly as written (quotes kept, comment and
@@ -76,7 +77,7 @@ pub fn scan(text: &str, file: &str) -> Result<(Vec<RawLine>, Vec<Warning>)> {
                 n,
                 "`export` without a value does nothing here; remove the line",
             )),
-            Err(msg) => return Err(super::config_error(file, n, msg)),
+            Err(msg) => return Err(config_error(file, n, msg)),
         }
     }
     Ok((lines, warnings))
