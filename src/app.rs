@@ -1,21 +1,18 @@
 //! Runs one verb of the command line.
 
-use std::cell::OnceCell;
 use std::io::Write;
 use std::process::Command as Process;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, Generate};
-use crate::config::{self, KernelChoice, Settings};
+use crate::cli::{Cli, Command, Generate, GlobalOpts};
+use crate::config::{self, KernelChoice};
 use crate::confirm;
-use crate::entry::Warning;
-use crate::failure::{self, Failure, Kind};
+use crate::context::Ctx;
+use crate::failure::{self, Kind};
 use crate::load;
-use crate::lock::{self, Lock};
-use crate::log::Log;
 use crate::plan;
 use crate::report;
 use crate::root::SysRoot;
@@ -23,7 +20,6 @@ use crate::select;
 use crate::stage;
 use crate::state::{self, Next};
 use crate::system;
-use crate::trust;
 
 /// Runs the verb and returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -35,23 +31,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         return Ok(2);
     };
     let root = SysRoot::new(&cli.global.root);
-    if cli.global.fake_kernel && root.is_host() {
-        bail!("--fake-kernel is for tests and needs --root DIR");
-    }
-    let target = if cli.global.fake_kernel {
-        load::Target::Fake
-    } else {
-        load::Target::Running
-    };
-    let ctx = Ctx {
-        started: Instant::now(),
-        lock: OnceCell::new(),
+    let target = target(&cli.global, &root)?;
+    let ctx = Ctx::new(
         root,
-        config: cli.global.config.clone(),
-        quiet: cli.global.quiet,
-        verbose: cli.global.verbose,
+        cli.global.config.clone(),
+        cli.global.quiet,
+        cli.global.verbose,
         target,
-    };
+    );
     match command {
         Command::Plan { json } => cmd_plan(&ctx, json),
         Command::Check { kernel } => cmd_check(&ctx, kernel),
@@ -71,51 +58,18 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// What every verb needs: the root, the config path, the output level and the kernel target;
-/// when the command started (KEXEC_TIMEOUT counts from there) and the lock once taken.
-pub(crate) struct Ctx {
-    pub(crate) started: Instant,
-    lock: OnceCell<Lock>,
-    pub(crate) root: SysRoot,
-    pub(crate) config: String,
-    pub(crate) quiet: bool,
-    pub(crate) verbose: bool,
-    pub(crate) target: load::Target,
-}
-
-impl Ctx {
-    pub(crate) fn settings(&self) -> Result<(Settings, Vec<Warning>)> {
-        self.settings_from(&self.config)
-    }
-
-    /// The settings of config file `path` (a one-time `--config` remembered by `reboot`).
-    pub(crate) fn settings_from(&self, path: &str) -> Result<(Settings, Vec<Warning>)> {
-        if self.root.exists(path) {
-            if let Some(why) = trust::distrust(&self.root, path, "config file") {
-                return Err(Failure::new(Kind::Config, why).into());
-            }
+/// The kernel loads go to: the running one, or with `--fake-kernel` (tests only: the option
+/// exists only in a build with the `fake-kernel` feature) the stand-in inside the tree.
+fn target(global: &GlobalOpts, root: &SysRoot) -> Result<load::Target> {
+    #[cfg(feature = "fake-kernel")]
+    if global.fake_kernel {
+        if root.is_host() {
+            bail!("--fake-kernel is for tests and needs --root DIR");
         }
-        config::load(&self.root, path)
+        return Ok(load::Target::Fake);
     }
-
-    /// May act on a kernel: the running one, or the tests' stand-in.
-    pub(crate) fn can_act(&self) -> bool {
-        self.root.is_host() || self.target == load::Target::Fake
-    }
-
-    /// Takes the one lock around state changes (see [`crate::lock`]), waiting up to `wait`;
-    /// held until the command ends. Taking it again is a no-op.
-    pub(crate) fn lock(&self, wait: Duration) -> Result<()> {
-        if self.lock.get().is_none() {
-            let held = lock::take(&self.root, wait)?;
-            let _ = self.lock.set(held);
-        }
-        Ok(())
-    }
-
-    pub(crate) fn log(&self) -> Log {
-        Log::new(self.root.is_host(), self.quiet)
-    }
+    let _ = (global, root);
+    Ok(load::Target::Running)
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
@@ -407,7 +361,7 @@ fn cmd_reboot(
 }
 
 fn shutdown(ctx: &Ctx, dry_run: bool) -> Result<u8> {
-    if dry_run || ctx.target == load::Target::Fake {
+    if dry_run || ctx.target.is_fake() {
         if !ctx.quiet {
             println!("dry run: would run shutdown -r now");
         }

@@ -65,8 +65,9 @@ pub struct GlobalOpts {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// Tests only: with --root, load into a stand-in kernel inside the tree
-    /// (DIR/sys/kernel/kexec_loaded) instead of refusing.
+    /// Tests only (a build with the `fake-kernel` feature): with --root, load into a stand-in
+    /// kernel inside the tree (DIR/sys/kernel/kexec_loaded) instead of refusing.
+    #[cfg(feature = "fake-kernel")]
     #[arg(long, global = true, hide = true)]
     pub fake_kernel: bool,
 }
@@ -188,6 +189,7 @@ impl Cli {
                 config: crate::config::DEFAULT_PATH.to_string(),
                 quiet: false,
                 verbose: false,
+                #[cfg(feature = "fake-kernel")]
                 fake_kernel: false,
             },
             command: Some(Command::Load { reason, dry_run }),

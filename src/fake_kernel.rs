@@ -1,11 +1,13 @@
-//! FOR TESTS ONLY: the stand-in kernel behind `--fake-kernel` (which needs `--root`).
+//! FOR TESTS ONLY: the stand-in kernel behind `--fake-kernel` (which needs `--root`). Compiled
+//! only with the `fake-kernel` feature, which `cargo test` turns on (Cargo.toml) and no release
+//! build has: the binary an admin installs has neither this module nor the option.
 //!
 //! It lets the integration tests and the rc script tests run the real binary's whole load flow
 //! on a fixture tree without touching the running kernel: `/sys/kernel/kexec_loaded` inside the
 //! tree is set, and each call is appended to `/sys/kernel/kexec-reboot-fake.log`. A file
 //! `/sys/kernel/kexec-reboot-fake-errno` holding an errno name (`EPERM`, `ENOSYS`, ...) makes
-//! it refuse loads with that errno. Production code never reaches it: `app` refuses
-//! `--fake-kernel` without `--root`.
+//! it refuse loads with that errno (the caller words it as it words the kernel's own refusals).
+//! Even in a test build `app` refuses `--fake-kernel` without `--root`.
 
 use std::io::{Read, Write};
 
@@ -45,10 +47,10 @@ fn errno(root: &SysRoot) -> Option<i32> {
 }
 
 /// A load into the stand-in: the plan's files are read (through the trust check, as a real
-/// load opens them), then recorded.
-pub fn load(root: &SysRoot, plan: &Plan) -> Result<&'static str> {
+/// load opens them), then recorded. `Ok(Err(errno))` is the stand-in refusing the load.
+pub fn load(root: &SysRoot, plan: &Plan) -> Result<Result<&'static str, i32>> {
     if let Some(e) = errno(root) {
-        return Err(Failure::new(Kind::Load, crate::load::errno_words(e, &plan.kernel)).into());
+        return Ok(Err(e));
     }
     let files =
         std::iter::once((&plan.kernel, "kernel")).chain(plan.initrds.iter().map(|i| (i, "initrd")));
@@ -69,7 +71,7 @@ pub fn load(root: &SysRoot, plan: &Plan) -> Result<&'static str> {
             plan.cmdline
         ),
     )?;
-    Ok("fake")
+    Ok(Ok("fake"))
 }
 
 /// An unload from the stand-in.

@@ -12,10 +12,13 @@ pub mod cli;
 pub mod cmdline;
 pub mod config;
 pub mod confirm;
+pub mod context;
 pub mod entry;
 pub mod failure;
+#[cfg(feature = "fake-kernel")]
 pub mod fake_kernel;
 pub mod kernel_image;
+pub mod kexec_tools;
 pub mod load;
 pub mod lock;
 pub mod log;

@@ -1,10 +1,9 @@
 //! Talking to the running kernel: load and unload a kexec image.
 //!
-//! The only module with syscalls and `unsafe`. Loads go through `kexec_file_load(2)` where the
-//! kernel has it, else through kexec-tools' `kexec -l` run directly (no shell). The whole load
-//! is bounded by one deadline (KEXEC_TIMEOUT from the start of the command): joining the
-//! initrds, the syscall and kexec-tools all count. kexec-tools runs in its own process group,
-//! killed as a group at the deadline and by the kernel if we die first (`PR_SET_PDEATHSIG`).
+//! The kexec syscalls live here and nowhere else. Loads go through `kexec_file_load(2)` where
+//! the kernel has it, else through kexec-tools' `kexec -l` run directly (no shell; see
+//! [`crate::kexec_tools`]). The whole load is bounded by one deadline (KEXEC_TIMEOUT from the
+//! start of the command): joining the initrds, the syscall and kexec-tools all count.
 //! When a load cannot be known to have ended, the error says so ([`Kind::InFlight`]) instead
 //! of "nothing staged". Raw `syscall(2)` is used rather than glibc wrappers so the binary needs
 //! no new glibc symbols (old releases' glibc lacks `memfd_create`).
@@ -14,18 +13,15 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use nix::fcntl::{fcntl, FcntlArg, FdFlag};
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
 
 use crate::config::{Method, Settings};
 use crate::failure::{Failure, Kind};
+use crate::kexec_tools::{self, left};
 use crate::plan::Plan;
 use crate::root::SysRoot;
 use crate::trust;
@@ -34,33 +30,27 @@ pub use crate::system::{kexec_loaded, locked_down, KEXEC_LOADED};
 
 const KEXEC_FILE_UNLOAD: libc::c_ulong = 0x1;
 const KEXEC_FILE_NO_INITRAMFS: libc::c_ulong = 0x4;
-/// How long a killed kexec-tools gets to be gone before the load counts as still running.
-const REAP_GRACE: Duration = Duration::from_secs(3);
 
-/// Where a load goes: the running kernel, or (tests only, `--fake-kernel`) the stand-in in
-/// [`crate::fake_kernel`].
+/// Where a load goes: the running kernel, or (tests only: a build with the `fake-kernel`
+/// feature, `--fake-kernel`) the stand-in of `fake_kernel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// The running kernel.
     Running,
     /// The stand-in in the `--root` tree.
+    #[cfg(feature = "fake-kernel")]
     Fake,
 }
 
-/// The time left before `deadline`, or a [`Kind::Load`] failure naming `what` when none is.
-fn left(deadline: Instant, timeout: Duration, what: &str) -> Result<Duration> {
-    let now = Instant::now();
-    if now >= deadline {
-        return Err(Failure::new(
-            Kind::Load,
-            format!(
-                "{what} was not reached within KEXEC_TIMEOUT={}s",
-                timeout.as_secs()
-            ),
-        )
-        .into());
+impl Target {
+    /// The tests' stand-in (never in a release build).
+    pub fn is_fake(self) -> bool {
+        #[cfg(feature = "fake-kernel")]
+        if self == Target::Fake {
+            return true;
+        }
+        false
     }
-    Ok(deadline - now)
 }
 
 /// What the running kernel said to `kexec_file_load`, in words an admin can act on.
@@ -234,114 +224,6 @@ fn load_file(
     }
 }
 
-/// Starts kexec-tools with `args` in its own process group, to be killed by the kernel if we
-/// die first.
-fn spawn_kexec_tools(tool: &str, args: &[String]) -> Result<Child> {
-    let mut cmd = Command::new(tool);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    cmd.spawn().map_err(|e| {
-        Failure::new(
-            Kind::Load,
-            format!("running {tool}: {e}; install kexec-tools or set KEXEC_TOOLS"),
-        )
-        .into()
-    })
-}
-
-/// Waits for `child` until `until`; `None` when it is still running then.
-fn wait_until(
-    child: &mut Child,
-    until: Instant,
-    tool: &str,
-) -> Result<Option<std::process::ExitStatus>> {
-    loop {
-        if let Some(st) = child
-            .try_wait()
-            .with_context(|| format!("waiting for {tool}"))?
-        {
-            return Ok(Some(st));
-        }
-        if Instant::now() >= until {
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs kexec-tools with `args` until the deadline, then kills its process group. Returns
-/// its stderr's last line on failure.
-fn run_kexec_tools(settings: &Settings, args: &[String], deadline: Instant) -> Result<()> {
-    let tool = &settings.kexec_tools;
-    let what = format!("{tool} {}", args.join(" "));
-    left(deadline, settings.timeout, &what)?;
-    // Run as root: refuse a binary another user could have replaced. It is a program of the
-    // host that runs us (never of a --root tree), so it is checked on the host's root.
-    let host = SysRoot::new("/");
-    if host.exists(tool) {
-        if let Some(why) = crate::trust::distrust(&host, tool, "kexec-tools binary") {
-            return Err(Failure::new(Kind::Load, format!("{why}; not run")).into());
-        }
-    }
-    let mut child = spawn_kexec_tools(tool, args)?;
-    let Some(status) = wait_until(&mut child, deadline, tool)? else {
-        let _ = killpg(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
-        if wait_until(&mut child, Instant::now() + REAP_GRACE, tool)?.is_none() {
-            // Killed but not gone (uninterruptible sleep): its load may still complete.
-            return Err(Failure::new(
-                Kind::InFlight,
-                format!(
-                    "{what} took longer than KEXEC_TIMEOUT={}s and could not be killed; it may still complete",
-                    settings.timeout.as_secs()
-                ),
-            )
-            .into());
-        }
-        return Err(Failure::new(
-            Kind::Load,
-            format!(
-                "{what} took longer than KEXEC_TIMEOUT={}s and was killed",
-                settings.timeout.as_secs()
-            ),
-        )
-        .into());
-    };
-    if status.success() {
-        return Ok(());
-    }
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    let last = err
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    Err(Failure::new(
-        Kind::Load,
-        format!(
-            "{tool} {} failed ({status}){}{last}",
-            args.first().map(String::as_str).unwrap_or(""),
-            if last.is_empty() { "" } else { ": " }
-        ),
-    )
-    .into())
-}
-
 /// Loads with `kexec -l`. kexec-tools opens files by path: it gets the paths the checked
 /// descriptors were opened from (their directories are root's alone, so they still name the
 /// same files), and a joined initrd as `/proc/self/fd/N`.
@@ -369,7 +251,7 @@ fn load_kexec_tools(
         ));
     }
     args.push(format!("--command-line={}", plan.cmdline));
-    run_kexec_tools(settings, &args, deadline)
+    kexec_tools::run(settings, &args, deadline)
 }
 
 /// Why `kexec_file_load` would refuse this kernel, read from the header of the open file.
@@ -398,9 +280,12 @@ pub fn load(
     target: Target,
     deadline: Instant,
 ) -> Result<&'static str> {
+    #[cfg(feature = "fake-kernel")]
     if target == Target::Fake {
-        return crate::fake_kernel::load(root, plan);
+        return crate::fake_kernel::load(root, plan)?
+            .map_err(|errno| Failure::new(Kind::Load, errno_words(errno, &plan.kernel)).into());
     }
+    let _ = target;
     let Opened { kernel, initrds } = open_plan(root, plan)?;
     let timeout = settings.timeout;
     let by_file = |kernel: File, initrds: Vec<(String, File)>| -> Result<Result<(), i32>> {
@@ -442,9 +327,11 @@ pub fn load(
 /// Unloads whatever image is staged. Tries `kexec_file_load(KEXEC_FILE_UNLOAD)`, then
 /// `kexec_load` with no segments (kernels before 3.17), then `kexec -u`.
 pub fn unload(root: &SysRoot, settings: &Settings, target: Target) -> Result<()> {
+    #[cfg(feature = "fake-kernel")]
     if target == Target::Fake {
         return crate::fake_kernel::unload(root);
     }
+    let _ = (root, target);
     // SAFETY: an unload takes no descriptors or buffers.
     let r = unsafe {
         libc::syscall(
@@ -474,7 +361,7 @@ pub fn unload(root: &SysRoot, settings: &Settings, target: Target) -> Result<()>
         return Ok(());
     }
     let e2 = std::io::Error::last_os_error();
-    run_kexec_tools(
+    kexec_tools::run(
         settings,
         &["-u".to_string()],
         Instant::now() + settings.timeout,

@@ -88,6 +88,17 @@ impl Serialize for Plan {
 }
 
 impl Plan {
+    /// What the preflight checks look at.
+    pub fn candidate(&self) -> preflight::Candidate<'_> {
+        preflight::Candidate {
+            kernel: &self.kernel,
+            initrds: &self.initrds,
+            cmdline: &self.cmdline,
+            cmdline_from: &self.cmdline_from,
+            version: self.version.as_deref(),
+        }
+    }
+
     /// True when every preflight check passed.
     pub fn ok(&self) -> bool {
         self.checks.iter().all(|c| c.ok)
@@ -227,7 +238,7 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
         next_entry_env,
     };
-    plan.checks = preflight::run(root, &plan, settings);
+    plan.checks = preflight::run(root, &plan.candidate(), settings);
     Ok(plan)
 }
 

@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::kernel_image;
-use crate::plan::Plan;
 use crate::root::SysRoot;
 use crate::trust;
 
@@ -62,16 +61,31 @@ pub fn header_version(root: &SysRoot, path: &str) -> Option<String> {
         .and_then(|s| s.split_whitespace().next().map(str::to_string))
 }
 
+/// What the checks look at: the kernel, initrds and command line a plan would stage.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    /// Kernel image, as the system sees it.
+    pub kernel: &'a str,
+    /// The initrds, in load order.
+    pub initrds: &'a [String],
+    /// The command line the new kernel would get.
+    pub cmdline: &'a str,
+    /// Where that command line came from, in words (for messages).
+    pub cmdline_from: &'a str,
+    /// The kernel's version, when known.
+    pub version: Option<&'a str>,
+}
+
 /// Runs every check on `plan`.
-pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
+pub fn run(root: &SysRoot, plan: &Candidate, settings: &Settings) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut cmdline_size = None;
     let mut header_version: Option<String> = None;
     // A rescue image (`vmlinuz-0-rescue-<machine-id>`) is named for the machine, not a version.
-    let rescue = crate::bootloader::is_rescue("", &plan.kernel, None);
+    let rescue = crate::bootloader::is_rescue("", plan.kernel, None);
 
     // The kernel image.
-    let k = &plan.kernel;
+    let k = plan.kernel;
     match root.metadata(k) {
         Err(_) => checks.push(fail(
             "kernel",
@@ -105,7 +119,7 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
                         ),
                     ));
                     cmdline_size = Some(info.cmdline_size);
-                    if let (Some(v), Some(vs)) = (&plan.version, &info.version_string) {
+                    if let (Some(v), Some(vs)) = (plan.version, &info.version_string) {
                         let header_v = vs.split_whitespace().next().unwrap_or("");
                         header_version = Some(header_v.to_string()).filter(|h| !h.is_empty());
                         if rescue {
@@ -152,7 +166,7 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
     }
 
     // The initrds.
-    for i in &plan.initrds {
+    for i in plan.initrds {
         match root.metadata(i) {
             Err(_) => checks.push(fail(
                 "initrd",
@@ -182,9 +196,9 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
     // The kernel's modules.
     if settings.require_modules {
         // A rescue image is named for the machine, not the kernel: its header tells the version.
-        let version = match &plan.version {
-            Some(_) if rescue => header_version.clone().or_else(|| plan.version.clone()),
-            v => v.clone(),
+        let version = match plan.version {
+            Some(v) if rescue => header_version.clone().or_else(|| Some(v.to_string())),
+            v => v.map(str::to_string),
         };
         match &version {
             Some(v) => {
@@ -206,9 +220,9 @@ pub fn run(root: &SysRoot, plan: &Plan, settings: &Settings) -> Vec<Check> {
             .iter()
             .any(|w| w.starts_with("root="))
     };
-    if !has_root(&plan.cmdline) {
+    if !has_root(plan.cmdline) {
         let running = root
-            .read_to_string(crate::plan::PROC_CMDLINE)
+            .read_to_string(crate::system::PROC_CMDLINE)
             .unwrap_or_default();
         if has_root(&running) {
             checks.push(fail("cmdline-root", format!("the command line from {} has no root= (the running kernel's has one), so {} could not find its root filesystem; fix the entry (or $kernelopts in grubenv) or set KEXEC_CMDLINE", plan.cmdline_from, plan.kernel)));

@@ -4,9 +4,9 @@
 
 use anyhow::{anyhow, bail, Result};
 
-use crate::app::Ctx;
 use crate::config::{KernelChoice, Settings};
 use crate::confirm;
+use crate::context::Ctx;
 use crate::failure::{self, Failure, Kind};
 use crate::load;
 use crate::log::Log;
@@ -221,7 +221,7 @@ fn load_inner(
         return Ok(0);
     }
     // The halt script boots what is staged with /sbin/kexec: without it, nothing staged.
-    if ctx.target == load::Target::Running {
+    if !ctx.target.is_fake() {
         if let Some(problem) = preflight::halt_kexec_problem(&ctx.root) {
             return Err(Failure::new(Kind::Load, problem).into());
         }

@@ -33,7 +33,7 @@ fn a_hanging_kexec_tools_is_killed_with_its_children() {
         timeout: Duration::from_secs(1),
         ..Settings::default()
     };
-    let err = run_kexec_tools(
+    let err = kexec_tools::run(
         &settings,
         &["-l".to_string()],
         Instant::now() + Duration::from_secs(1),
