@@ -192,7 +192,8 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
     }
     ctx.lock(LOCK_WAIT)?;
     let mut log = ctx.log();
-    match confirm::confirm(&ctx.root) {
+    let outcome = confirm::confirm(&ctx.root);
+    match &outcome {
         Ok(confirm::Outcome::Nothing) => {}
         Ok(confirm::Outcome::Confirmed(s)) => log.notice(&format!(
             "confirmed the kexec boot into {} ({})",
@@ -208,6 +209,8 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
         )),
         Err(e) => log.warning(&format!("confirming the last kexec boot: {e:#}")),
     }
+    let came = outcome.as_ref().ok().and_then(confirm::Outcome::came);
+    // What follows the proof, each one call into its own module, in this order.
     // Once per boot: a second `confirm` (`service kexec restart`, the package's condrestart)
     // must not take an operator's manual load, made since, for one staged at boot.
     if state::read_boot(&ctx.root).is_some() {
@@ -220,6 +223,7 @@ fn cmd_confirm(ctx: &Ctx) -> Result<u8> {
             boot_id: system::boot_id(&ctx.root),
             loaded_at_start,
             time: state::now(),
+            came,
         },
     )?;
     if loaded_at_start {

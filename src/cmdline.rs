@@ -35,7 +35,28 @@ pub fn split(s: &str) -> Vec<String> {
     words
 }
 
-/// `/proc/cmdline` without the words the boot loader adds (`BOOT_IMAGE=`, `initrd=`) and
+/// The parameter of ours on every staged command line: `kexec_reboot.boot=<token>`, the proof
+/// that a boot came through the kexec we staged (the token names the staging boot). A dotted
+/// name is a parameter of an absent module: the kernel keeps it in /proc/cmdline, passes it to
+/// no one, and ignores it. Never written to a boot loader's files.
+pub const MARKER_PARAM: &str = "kexec_reboot.boot";
+
+/// The marker word for `token`.
+pub fn marker_word(token: &str) -> String {
+    format!("{MARKER_PARAM}={token}")
+}
+
+/// Whether `cmdline` (as the kernel has it, e.g. /proc/cmdline) carries the marker of `token`
+/// among its kernel parameters.
+pub fn has_marker(cmdline: &str, token: &str) -> bool {
+    let words = split(cmdline);
+    let (kernel, _) = split_init(&words);
+    let want = marker_word(token);
+    kernel.contains(&want)
+}
+
+/// `/proc/cmdline` without the words the boot loader adds (`BOOT_IMAGE=`, `initrd=`), without
+/// our own `kexec_reboot.*` parameters (the proof of the boot before, never passed on) and
 /// without the trailing newline; words are joined by single spaces.
 pub fn clean_running(proc_cmdline: &str) -> String {
     let words = split(proc_cmdline);
@@ -48,9 +69,10 @@ pub fn clean_running(proc_cmdline: &str) -> String {
     join(&kept, init)
 }
 
-/// A word the boot loader adds (`BOOT_IMAGE=`, `initrd=`), never passed on.
+/// A word the boot loader adds (`BOOT_IMAGE=`, `initrd=`), or one of ours (`kexec_reboot.*`),
+/// never passed on.
 fn is_loader_word(w: &str) -> bool {
-    w.starts_with("BOOT_IMAGE=") || w.starts_with("initrd=")
+    w.starts_with("BOOT_IMAGE=") || w.starts_with("initrd=") || w.starts_with("kexec_reboot.")
 }
 
 /// `base` with the words of `remove` dropped, then the words of `append` added.
@@ -165,9 +187,37 @@ mod tests {
                 "ro dyndbg=\"file a.c +p\"",
             ),
             ("init part kept", "ro -- initrd=x\n", "ro -- initrd=x"),
+            (
+                "our marker of the boot before dropped",
+                "ro root=/dev/vda kexec_reboot.boot=0f3c quiet\n",
+                "ro root=/dev/vda quiet",
+            ),
         ];
         for (name, input, want) in cases {
             assert_eq!(clean_running(input), *want, "case {name}");
+        }
+    }
+
+    #[test]
+    fn the_marker_is_found_only_as_a_whole_kernel_parameter() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("there", "ro kexec_reboot.boot=abc quiet", true),
+            ("another boot's", "ro kexec_reboot.boot=abd quiet", false),
+            ("a prefix only", "ro kexec_reboot.boot=abcd", false),
+            ("absent", "ro root=/dev/vda", false),
+            (
+                "init's, not the kernel's",
+                "ro -- kexec_reboot.boot=abc",
+                false,
+            ),
+            (
+                "inside a quoted word",
+                r#"x="kexec_reboot.boot=abc""#,
+                false,
+            ),
+        ];
+        for (name, line, want) in cases {
+            assert_eq!(has_marker(line, "abc"), *want, "case {name}");
         }
     }
 

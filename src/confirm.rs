@@ -1,12 +1,18 @@
 //! Boot confirmation: a kexec into a kernel that then hangs must not happen again.
 //!
 //! Every load records what it staged in `/var/lib/kexec-reboot/pending.json` (kept across the
-//! reboot). When the next boot comes up, the rc script's `start` runs `kexec-reboot confirm`:
-//! if the running kernel and command line are the staged ones, the boot is confirmed and the
-//! record removed. If not, the machine came back some other way (typically power-cycled
-//! through the firmware after the staged kernel hung): that is written to `unconfirmed.json`,
-//! and with `KEXEC_REQUIRE_CONFIRM=yes` nothing is staged at later reboots until an admin runs
-//! `kexec-reboot status --clear`.
+//! reboot), and puts a marker of ours on the staged command line: `kexec_reboot.boot=<token>`,
+//! the token naming the staging boot. When the next boot comes up, the rc script's `start`
+//! (kexec.service's start on systemd) runs `kexec-reboot confirm`, which decides by that proof
+//! alone how the boot came ([`Came`]): with the marker, through our kexec — the boot is
+//! confirmed and the record removed; without it, through the firmware and the boot loader,
+//! whatever kernel that booted (the kexec failed at shutdown, or the new kernel hung and the
+//! machine was reset or power-cycled). A firmware boot after a staged kexec is a failed kexec
+//! boot: it is written to `unconfirmed.json`, and with `KEXEC_REQUIRE_CONFIRM=yes` nothing is
+//! staged at later reboots until an admin runs `kexec-reboot status --clear`. The kernel
+//! version and command line are no proof: a power cycle after a hung kexec boots the same
+//! default entry through GRUB. (A pending record written before there was a marker is judged
+//! the old way, by kernel version and command line.)
 //!
 //! It fails closed: the unconfirmed record is written before the pending one is removed, and
 //! a record that cannot be read (truncated, garbled) counts as an unconfirmed boot.
@@ -16,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cmdline;
 use crate::root::SysRoot;
+pub use crate::state::Came;
 use crate::state::{self, Staged};
 use crate::system;
 
@@ -37,17 +44,34 @@ pub struct Unconfirmed {
     pub running_cmdline: String,
     /// When this was noticed (seconds since the epoch).
     pub time: u64,
+    /// How the boot that noticed it came (`None` in a record written before there was a
+    /// marker).
+    #[serde(default)]
+    pub came: Option<Came>,
 }
 
 impl Unconfirmed {
     /// One line for logs and errors.
     pub fn describe(&self) -> String {
-        format!(
-            "the kexec boot into {} staged at {} was never confirmed: the system came back running {} instead (power-cycled through the firmware?)",
-            self.staged.version.as_deref().unwrap_or(&self.staged.kernel),
-            state::format_utc(self.staged.time),
-            self.running_version.as_deref().unwrap_or("an unknown kernel"),
-        )
+        let staged = self
+            .staged
+            .version
+            .as_deref()
+            .unwrap_or(&self.staged.kernel);
+        let at = state::format_utc(self.staged.time);
+        let running = self
+            .running_version
+            .as_deref()
+            .unwrap_or("an unknown kernel");
+        match self.came {
+            Some(Came::Firmware) => format!(
+                "the kexec boot into {staged} staged at {at} was never confirmed: the next boot came through the firmware (no {} of that load on its command line), running {running}; the kexec failed at shutdown, or the new kernel hung and the machine was reset",
+                cmdline::MARKER_PARAM
+            ),
+            _ => format!(
+                "the kexec boot into {staged} staged at {at} was never confirmed: the system came back running {running} instead (power-cycled through the firmware?)"
+            ),
+        }
     }
 }
 
@@ -56,12 +80,23 @@ impl Unconfirmed {
 pub enum Outcome {
     /// No staged boot was waiting.
     Nothing,
-    /// The staged boot is the one running.
+    /// The staged boot is the one running: this boot came through our kexec.
     Confirmed(Staged),
     /// The staged boot never came up.
     Unconfirmed(Unconfirmed),
     /// The pending record could not be read: counted as an unconfirmed boot.
     Damaged(String),
+}
+
+impl Outcome {
+    /// How this boot came, when a staged kexec was waiting for it.
+    pub fn came(&self) -> Option<Came> {
+        match self {
+            Outcome::Nothing | Outcome::Damaged(_) => None,
+            Outcome::Confirmed(_) => Some(Came::Kexec),
+            Outcome::Unconfirmed(u) => u.came,
+        }
+    }
 }
 
 /// Records a staged load as waiting for its boot.
@@ -150,9 +185,30 @@ pub fn confirm(root: &SysRoot) -> Result<Outcome> {
     }
     let running_version = system::running_version(root);
     let running_cmdline = system::running_cmdline(root).unwrap_or_default();
-    let same_kernel = staged.version.is_some() && staged.version == running_version;
-    let same_cmdline = cmdline::split(&staged.cmdline) == cmdline::split(&running_cmdline);
-    if same_kernel && same_cmdline {
+    let came = match &staged.marker {
+        // The proof: the marker of that load on this boot's command line.
+        Some(token) => {
+            let raw = root
+                .read_to_string(system::PROC_CMDLINE)
+                .unwrap_or_default();
+            if cmdline::has_marker(&raw, token) {
+                Came::Kexec
+            } else {
+                Came::Firmware
+            }
+        }
+        // A record from before the marker: the kernel and command line, as then.
+        None => {
+            let same_kernel = staged.version.is_some() && staged.version == running_version;
+            let same_cmdline = cmdline::split(&staged.cmdline) == cmdline::split(&running_cmdline);
+            if same_kernel && same_cmdline {
+                Came::Kexec
+            } else {
+                Came::Firmware
+            }
+        }
+    };
+    if came == Came::Kexec {
         let c = state::ConfirmedBoot {
             boot_id: system::boot_id(root),
             staged: staged.clone(),
@@ -163,6 +219,7 @@ pub fn confirm(root: &SysRoot) -> Result<Outcome> {
         return Ok(Outcome::Confirmed(staged));
     }
     let u = Unconfirmed {
+        came: staged.marker.as_ref().map(|_| came),
         staged,
         running_version,
         running_cmdline,

@@ -68,7 +68,7 @@ pub fn load(root: &SysRoot, plan: &Plan) -> Result<Result<&'static str, i32>> {
             "load kernel={} initrds={} cmdline={}",
             plan.kernel,
             plan.initrds.join(","),
-            plan.cmdline
+            plan.staged_cmdline()
         ),
     )?;
     Ok(Ok("fake"))

@@ -202,7 +202,7 @@ fn load_file(
     timeout: Duration,
 ) -> Result<Result<(), i32>> {
     let wait = left(deadline, timeout, "kexec_file_load")?;
-    let cmdline = plan.cmdline.clone();
+    let cmdline = plan.staged_cmdline();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let r = kexec_file_load(&kernel, initrd.as_ref(), &cmdline);
@@ -250,7 +250,7 @@ fn load_kexec_tools(
             root.exec_arg(one)?.to_string_lossy()
         ));
     }
-    args.push(format!("--command-line={}", plan.cmdline));
+    args.push(format!("--command-line={}", plan.staged_cmdline()));
     kexec_tools::run(settings, &args, deadline)
 }
 

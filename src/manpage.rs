@@ -105,7 +105,7 @@ pub fn render(out: &mut dyn Write) -> Result<()> {
         ".SH FILES\n",
         ".TP\n/etc/sysconfig/kexec\nWhat to boot next and how; every key is documented in the file. Parsed, never run by a shell.\n",
         ".TP\n/etc/rc.d/init.d/kexec\nThe rc script: \\fBstart\\fR records the boot and takes the lock, \\fBstop\\fR at runlevel 6 runs \\fBkexec\\-reboot load \\-\\-reason shutdown\\fR. Turn it on with \\fBchkconfig kexec on\\fR.\n",
-        ".TP\n/var/run/kexec\\-reboot.state\nWhat kexec\\-reboot staged in this boot.\n",
+        ".TP\n/run/kexec\\-reboot.state (/var/run on CentOS/RHEL 5 and 6)\nWhat kexec\\-reboot staged in this boot, with the other records of this boot (.boot, .next, .confirmed, .loading, .guard, .lock). They live in /run wherever it is a directory, so the exec step still reads them after a separate /var is unmounted.\n",
     ));
     s.push_str(crate::releases::MAN_FILES);
     s.push_str(concat!(

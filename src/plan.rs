@@ -45,6 +45,10 @@ pub struct Plan {
     /// The grubenv whose one-time `next_entry` chose this kernel: GRUB clears it when it boots
     /// that entry, so a load clears it too (else every later reboot would boot it again).
     pub next_entry_env: Option<String>,
+    /// The token of our marker (`kexec_reboot.boot=<token>`, [`cmdline::MARKER_PARAM`]),
+    /// appended to the command line at load: the next boot's proof that it came through this
+    /// kexec. This boot's id.
+    pub marker: String,
 }
 
 /// `plan --json`: the plan's fields, with `initrd` (null when none, the path when one, the
@@ -64,6 +68,8 @@ struct PlanJson<'a> {
     checks: &'a [Check],
     warnings: &'a [String],
     next_entry_env: &'a Option<String>,
+    marker: String,
+    staged_cmdline: String,
 }
 
 impl Serialize for Plan {
@@ -82,12 +88,20 @@ impl Serialize for Plan {
             checks: &self.checks,
             warnings: &self.warnings,
             next_entry_env: &self.next_entry_env,
+            marker: cmdline::marker_word(&self.marker),
+            staged_cmdline: self.staged_cmdline(),
         }
         .serialize(s)
     }
 }
 
 impl Plan {
+    /// The command line the new kernel gets: [`Plan::cmdline`] with our marker, which proves
+    /// to the next boot that it came through this kexec.
+    pub fn staged_cmdline(&self) -> String {
+        cmdline::compose(&self.cmdline, &cmdline::marker_word(&self.marker), "")
+    }
+
     /// What the preflight checks look at.
     pub fn candidate(&self) -> preflight::Candidate<'_> {
         preflight::Candidate {
@@ -220,6 +234,7 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
     };
     let cmdline = cmdline::compose(&base, &settings.append, &settings.remove);
 
+    let marker = marker_token(root);
     let mut plan = Plan {
         kernel: entry.kernel.clone(),
         initrds,
@@ -237,9 +252,32 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
         checks: Vec::new(),
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
         next_entry_env,
+        marker,
     };
-    plan.checks = preflight::run(root, &plan.candidate(), settings);
+    let staged_cmdline = plan.staged_cmdline();
+    plan.checks = preflight::run(
+        root,
+        &preflight::Candidate {
+            cmdline: &staged_cmdline,
+            ..plan.candidate()
+        },
+        settings,
+    );
     Ok(plan)
+}
+
+/// The token of the marker: this boot's id (what the pending record names as the staging
+/// boot), or where the kernel gives none, one made of the time and the process id.
+fn marker_token(root: &SysRoot) -> String {
+    let id = crate::system::boot_id(root);
+    if !id.is_empty() {
+        return id;
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{:x}", std::process::id())
 }
 
 /// The grubenv that goes with a menu: beside grub.cfg, or /boot/grub2/grubenv for BLS alone.

@@ -35,6 +35,11 @@ pub fn plan(p: &Plan) -> String {
     }
     let _ = writeln!(s, "  cmdline:  {}", p.cmdline);
     let _ = writeln!(s, "            (from {})", p.cmdline_from);
+    let _ = writeln!(
+        s,
+        "  marker:   {} (added at load: the next boot's proof that it came through this kexec)",
+        crate::cmdline::marker_word(&p.marker)
+    );
     let method = match p.method {
         Method::Auto => "kexec_file_load, or kexec -l where the kernel lacks it",
         Method::File => "kexec_file_load only",

@@ -268,12 +268,13 @@ fn record(
         boot_id: system::boot_id(&ctx.root),
         kernel: p.kernel.clone(),
         initrds: p.initrds.clone(),
-        cmdline: p.cmdline.clone(),
+        cmdline: p.staged_cmdline(),
         version: p.version.clone(),
         method: method.to_string(),
         why: p.why.clone(),
         reason: reason.map(str::to_string),
         time: state::now(),
+        marker: Some(p.marker.clone()),
     };
     if let Err(e) = state::write(&ctx.root, &staged) {
         log.warning(&format!(

@@ -1,7 +1,7 @@
 //! What we staged, so `status` can tell our image from one loaded by hand, and the one writer
 //! of our files.
 //!
-//! Small JSON files under /var/run, each naming the boot it was written in (a record from
+//! Small JSON files under /run (/var/run on CentOS 5/6: [`run_dir`]), each naming the boot it was written in (a record from
 //! another boot says nothing about what is loaded now). Every file we write (these, the
 //! confirmation records, the grubenv rewrite) goes through `SysRoot::write_atomic`: a temporary
 //! file created exclusively and never through a link, synced, renamed over the old one, and the
@@ -17,8 +17,26 @@ use serde::{Deserialize, Serialize};
 use crate::root::SysRoot;
 use crate::system::boot_id;
 
-/// Where the record lives.
-pub const STATE_FILE: &str = "/var/run/kexec-reboot.state";
+/// Where the runtime records live (this boot's: what is staged, the load under way, the
+/// one-time request, the boot record, the rc guard's bound, the lock): `/run` where it is a
+/// directory — every systemd release, and the one filesystem still mounted when the exec step
+/// runs after a separate /var was unmounted (/var/run is a link into /var there) — else
+/// `/var/run` (CentOS 5 and 6). Nothing else spells these paths.
+pub fn run_dir(root: &SysRoot) -> &'static str {
+    if root.is_dir("/run") {
+        "/run"
+    } else {
+        "/var/run"
+    }
+}
+
+/// The runtime record `name` ([`STATE_FILE`], ...): `<run_dir>/kexec-reboot.<name>`.
+pub fn run_path(root: &SysRoot, name: &str) -> String {
+    format!("{}/kexec-reboot.{name}", run_dir(root))
+}
+
+/// The record of what is staged (a name for [`run_path`]).
+pub const STATE_FILE: &str = "state";
 
 /// A record of one staged load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,11 +55,16 @@ pub struct Staged {
     pub reason: Option<String>,
     /// Seconds since the epoch.
     pub time: u64,
+    /// The token of the marker `kexec_reboot.boot=<token>` on the staged command line (in
+    /// `cmdline` too): the next boot came through this kexec exactly when its command line
+    /// carries it. `None` in a record written before there was a marker.
+    #[serde(default)]
+    pub marker: Option<String>,
 }
 
 /// The record of this boot's load, if any (records of other boots are ignored).
 pub fn read(root: &SysRoot) -> Option<Staged> {
-    read_this_boot(root, STATE_FILE, |s: &Staged| &s.boot_id)
+    read_this_boot(root, &run_path(root, STATE_FILE), |s: &Staged| &s.boot_id)
 }
 
 /// Our own directory, kept across reboots: root's, mode 0700.
@@ -133,17 +156,17 @@ fn read_this_boot<T: for<'de> Deserialize<'de>>(
 /// Writes the record atomically.
 pub fn write(root: &SysRoot, staged: &Staged) -> Result<()> {
     let text = serde_json::to_string_pretty(staged).context("encoding the state record")?;
-    write_atomic_unsynced(root, STATE_FILE, &text)
+    write_atomic_unsynced(root, &run_path(root, STATE_FILE), &text)
 }
 
 /// Removes the record (after an unload). A missing record is fine.
 pub fn clear(root: &SysRoot) -> Result<()> {
-    remove(root, STATE_FILE)
+    remove(root, &run_path(root, STATE_FILE))
 }
 
 /// Written just before a load and removed once it is recorded (or unloaded): an image staged
 /// while it is there is ours even if the process died before writing [`STATE_FILE`].
-pub const LOADING_FILE: &str = "/var/run/kexec-reboot.loading";
+pub const LOADING_FILE: &str = "loading";
 
 /// A load under way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,28 +188,30 @@ pub fn write_loading(root: &SysRoot) -> Result<()> {
     let text = serde_json::to_string(&rec).context("encoding the load marker")?;
     // Not fsync'd: it speaks for an image staged in this boot, and a crash of the machine takes
     // both the image and /var/run's contents with it (the process dying is what it is for).
-    write_atomic_unsynced(root, LOADING_FILE, &text)
+    write_atomic_unsynced(root, &run_path(root, LOADING_FILE), &text)
 }
 
 /// The load under way in this boot, if any.
 pub fn read_loading(root: &SysRoot) -> Option<Loading> {
-    read_this_boot(root, LOADING_FILE, |l: &Loading| &l.boot_id)
+    read_this_boot(root, &run_path(root, LOADING_FILE), |l: &Loading| {
+        &l.boot_id
+    })
 }
 
 /// Removes the load marker.
 pub fn clear_loading(root: &SysRoot) -> Result<()> {
-    remove(root, LOADING_FILE)
+    remove(root, &run_path(root, LOADING_FILE))
 }
 
 /// Where `load` tells the rc script's guard how long it may take: "PID SECONDS".
-pub const GUARD_FILE: &str = "/var/run/kexec-reboot.guard";
+pub const GUARD_FILE: &str = "guard";
 
 /// Tells the guard this process's bound (KEXEC_TIMEOUT), as the one reader of the config.
 /// Not fsync'd: only the rc script of this boot reads it, while this process runs.
 pub fn announce_timeout(root: &SysRoot, secs: u64) -> Result<()> {
     write_atomic_unsynced(
         root,
-        GUARD_FILE,
+        &run_path(root, GUARD_FILE),
         &format!("{} {secs}\n", std::process::id()),
     )
 }
@@ -201,7 +226,7 @@ pub fn now() -> u64 {
 
 /// A one-time request from `kexec-reboot reboot --kernel V` or `--firmware`, honoured by the
 /// next `load` of the same boot and then removed.
-pub const NEXT_FILE: &str = "/var/run/kexec-reboot.next";
+pub const NEXT_FILE: &str = "next";
 
 /// What the next load should do instead of the config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,22 +244,43 @@ pub struct Next {
 
 /// The one-time request of this boot, if any.
 pub fn read_next(root: &SysRoot) -> Option<Next> {
-    read_this_boot(root, NEXT_FILE, |n: &Next| &n.boot_id)
+    read_this_boot(root, &run_path(root, NEXT_FILE), |n: &Next| &n.boot_id)
 }
 
 /// Records a one-time request (atomically).
 pub fn write_next(root: &SysRoot, next: &Next) -> Result<()> {
     let text = serde_json::to_string(next).context("encoding the one-time request")?;
-    write_atomic(root, NEXT_FILE, &text)
+    write_atomic(root, &run_path(root, NEXT_FILE), &text)
 }
 
 /// Removes the one-time request.
 pub fn clear_next(root: &SysRoot) -> Result<()> {
-    remove(root, NEXT_FILE)
+    remove(root, &run_path(root, NEXT_FILE))
+}
+
+/// How a boot after a staged kexec came up, by proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Came {
+    /// Through the kexec we staged: its command line carries that load's marker.
+    Kexec,
+    /// Through the firmware and the boot loader: no marker of that load (the kexec failed at
+    /// shutdown, or the new kernel hung and the machine was reset or power-cycled).
+    Firmware,
+}
+
+impl Came {
+    /// In words, for logs and `status`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Came::Kexec => "through the kexec that was staged",
+            Came::Firmware => "through the firmware, not through the kexec that was staged",
+        }
+    }
 }
 
 /// What `kexec-reboot confirm` (the rc script's `start`) saw when the system came up.
-pub const BOOT_FILE: &str = "/var/run/kexec-reboot.boot";
+pub const BOOT_FILE: &str = "boot";
 
 /// The record of this boot's start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,21 +291,27 @@ pub struct BootRecord {
     pub loaded_at_start: bool,
     /// Seconds since the epoch.
     pub time: u64,
+    /// How this boot came when a staged kexec was waiting for it (`kexec`: through it, by the
+    /// proof of its marker; `firmware`: not), `None` for any other boot.
+    #[serde(default)]
+    pub came: Option<Came>,
 }
 
 /// This boot's start record, if any.
 pub fn read_boot(root: &SysRoot) -> Option<BootRecord> {
-    read_this_boot(root, BOOT_FILE, |b: &BootRecord| &b.boot_id)
+    read_this_boot(root, &run_path(root, BOOT_FILE), |b: &BootRecord| {
+        &b.boot_id
+    })
 }
 
 /// Writes this boot's start record (atomically).
 pub fn write_boot(root: &SysRoot, rec: &BootRecord) -> Result<()> {
     let text = serde_json::to_string(rec).context("encoding the boot record")?;
-    write_atomic(root, BOOT_FILE, &text)
+    write_atomic(root, &run_path(root, BOOT_FILE), &text)
 }
 
 /// The kexec boot that `confirm` found running: the staged kernel and command line came up.
-pub const CONFIRMED_FILE: &str = "/var/run/kexec-reboot.confirmed";
+pub const CONFIRMED_FILE: &str = "confirmed";
 
 /// This boot came up through kexec into what was staged (`status --json` shows it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,13 +326,17 @@ pub struct ConfirmedBoot {
 
 /// This boot's confirmation, if it was a confirmed kexec boot.
 pub fn read_confirmed(root: &SysRoot) -> Option<ConfirmedBoot> {
-    read_this_boot(root, CONFIRMED_FILE, |c: &ConfirmedBoot| &c.boot_id)
+    read_this_boot(
+        root,
+        &run_path(root, CONFIRMED_FILE),
+        |c: &ConfirmedBoot| &c.boot_id,
+    )
 }
 
 /// Records that this boot is the confirmed kexec boot (atomically).
 pub fn write_confirmed(root: &SysRoot, c: &ConfirmedBoot) -> Result<()> {
     let text = serde_json::to_string_pretty(c).context("encoding the confirmation record")?;
-    write_atomic(root, CONFIRMED_FILE, &text)
+    write_atomic(root, &run_path(root, CONFIRMED_FILE), &text)
 }
 
 /// Seconds since the epoch as `2026-11-26 15:11:03 UTC` (no time zone database needed).

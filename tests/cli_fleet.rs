@@ -57,7 +57,7 @@ fn status_json_says_when_this_boot_is_a_confirmed_kexec_boot() {
     let t = Tree::new("centos5-seed");
     assert_eq!(t.status()["confirmed"], serde_json::Value::Null);
     assert!(t.run(&["load"]).status.success());
-    t.reboot_into("boot-2", "2.6.18-194.11.4.el5", "ro root=LABEL=/");
+    t.kexec_into("boot-2", "2.6.18-194.11.4.el5");
     assert_eq!(
         t.status()["boot"],
         serde_json::Value::Null,
@@ -75,6 +75,7 @@ fn status_json_says_when_this_boot_is_a_confirmed_kexec_boot() {
         st["confirmed"]["staged"]["version"], "2.6.18-194.11.4.el5",
         "{st}"
     );
+    assert_eq!(st["boot"]["came"], "kexec", "{st}");
     // A firmware reboot afterwards: nothing staged, so nothing confirmed in that boot.
     t.reboot_into("boot-3", "2.6.18-194.11.4.el5", "ro root=LABEL=/");
     assert!(t.run(&["confirm"]).status.success());

@@ -22,7 +22,7 @@ fn load_stages_the_plan_and_status_says_ours() {
     assert!(t.loaded());
     assert_eq!(
         t.fake_log(),
-        ["load kernel=/boot/vmlinuz-2.6.18-194.11.4.el5 initrds=/boot/initrd-2.6.18-194.11.4.el5.img cmdline=ro root=LABEL=/"]
+        ["load kernel=/boot/vmlinuz-2.6.18-194.11.4.el5 initrds=/boot/initrd-2.6.18-194.11.4.el5.img cmdline=ro root=LABEL=/ kexec_reboot.boot=boot-1"]
     );
     let o = t.run(&["status"]);
     assert_eq!(o.status.code(), Some(0));
@@ -106,7 +106,7 @@ fn a_stale_image_is_unloaded_when_the_config_is_broken() {
 fn a_confirmed_kexec_boot_leaves_kexec_on() {
     let t = Tree::new("centos5-seed");
     assert!(t.run(&["load"]).status.success());
-    t.reboot_into("boot-2", "2.6.18-194.11.4.el5", "ro root=LABEL=/");
+    t.kexec_into("boot-2", "2.6.18-194.11.4.el5");
     let o = t.run(&["confirm"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
@@ -152,6 +152,69 @@ fn an_unconfirmed_kexec_boot_turns_kexec_off_until_cleared() {
     t.write("etc/sysconfig/kexec", "KEXEC_REQUIRE_CONFIRM=no\n");
     let o = t.run(&["load"]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Issue 20 §2: a power cycle after a staged kexec that hung boots the same default entry
+/// through GRUB: the same kernel and command line as staged, but without our marker. That is a
+/// firmware boot, a failed kexec boot, never "confirmed the kexec boot" (the old comparison of
+/// version and command line said it was).
+#[test]
+fn a_firmware_boot_into_the_staged_kernel_is_not_a_confirmed_kexec_boot() {
+    let t = Tree::new("centos5-seed");
+    assert!(t.run(&["load"]).status.success());
+    let staged = t.status()["staged"]["cmdline"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        staged.contains("kexec_reboot.boot=boot-1"),
+        "the staged command line carries the marker of the staging boot: {staged}"
+    );
+    // GRUB boots the default entry: its own words, plus the BOOT_IMAGE it adds.
+    t.reboot_into(
+        "boot-2",
+        "2.6.18-194.11.4.el5",
+        "BOOT_IMAGE=/vmlinuz-2.6.18-194.11.4.el5 ro root=LABEL=/",
+    );
+    let o = t.run(&["confirm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        !e.contains("confirmed the kexec boot") && e.contains("came through the firmware"),
+        "{e}"
+    );
+    let st = t.status();
+    assert_eq!(st["boot"]["came"], "firmware", "{st}");
+    assert_eq!(st["confirmed"], serde_json::Value::Null, "{st}");
+    assert_eq!(st["unconfirmed"]["came"], "firmware", "{st}");
+    let o = t.run(&["load", "--reason", "shutdown"]);
+    assert_eq!(o.status.code(), Some(6), "quarantined: {}", stderr(&o));
+}
+
+/// The marker of the boot before never travels on: `KEXEC_CMDLINE=running` after a kexec boot
+/// stages this boot's marker only.
+#[test]
+fn the_running_command_line_is_reused_without_the_old_marker() {
+    let t = Tree::new("centos5-seed");
+    assert!(t.run(&["load"]).status.success());
+    t.kexec_into("boot-2", "2.6.18-194.11.4.el5");
+    assert!(t.run(&["confirm"]).status.success());
+    t.write(
+        "etc/sysconfig/kexec",
+        "KEXEC_CMDLINE=running
+",
+    );
+    assert!(t.run(&["load"]).status.success());
+    let staged = t.status()["staged"]["cmdline"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        staged.matches("kexec_reboot.").count(),
+        1,
+        "one marker, this boot's: {staged}"
+    );
+    assert!(staged.ends_with("kexec_reboot.boot=boot-2"), "{staged}");
 }
 
 #[test]

@@ -156,13 +156,20 @@ fn expected_files(el: u32, lic: &str, lic_flag: &str, comp: &str, owned: &[&str]
         "drwx------ root:root  /var/lib/kexec-reboot".to_string(),
         "-rw-r--r-- root:root g /var/lib/kexec-reboot/pending.json".to_string(),
         "-rw-r--r-- root:root g /var/lib/kexec-reboot/unconfirmed.json".to_string(),
-        "-rw-r--r-- root:root g /var/run/kexec-reboot.boot".to_string(),
-        "-rw-r--r-- root:root g /var/run/kexec-reboot.guard".to_string(),
-        "-rw-r--r-- root:root g /var/run/kexec-reboot.loading".to_string(),
-        "-rw------- root:root g /var/run/kexec-reboot.lock".to_string(),
-        "-rw-r--r-- root:root g /var/run/kexec-reboot.next".to_string(),
-        "-rw-r--r-- root:root g /var/run/kexec-reboot.state".to_string(),
     ];
+    // The runtime records: /run on the systemd releases, /var/run on EL5/EL6 (state.rs).
+    let run = if el >= 7 { "/run" } else { "/var/run" };
+    for (mode, name) in [
+        ("-rw-r--r--", "boot"),
+        ("-rw-r--r--", "confirmed"),
+        ("-rw-r--r--", "guard"),
+        ("-rw-r--r--", "loading"),
+        ("-rw-------", "lock"),
+        ("-rw-r--r--", "next"),
+        ("-rw-r--r--", "state"),
+    ] {
+        want.push(format!("{mode} root:root g {run}/kexec-reboot.{name}"));
+    }
     if el >= 7 {
         want.extend([
             "-rw-r--r-- root:root  /usr/lib/systemd/system/kexec.service".to_string(),

@@ -221,9 +221,13 @@ impl Run {
         );
         let got = self.marker(2, "cmdline").unwrap_or_default();
         let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        // Our proof of the kexec boot (kexec_reboot.boot=<boot 1's id>) comes last.
+        let (ours, rest): (Vec<String>, Vec<String>) = words(&got)
+            .into_iter()
+            .partition(|w| w.starts_with("kexec_reboot.boot="));
         self.check(
-            words(&got) == words(cmdline),
-            &format!("boot 2 /proc/cmdline is {got:?}, expected {cmdline:?}"),
+            rest == words(cmdline) && ours.len() == 1 && got.trim_end().ends_with(&ours[0]),
+            &format!("boot 2 /proc/cmdline is {got:?}, expected {cmdline:?} and kexec_reboot.boot=<id> last"),
         );
         let written = format!("written on boot 1 by {}", self.kernel_a());
         self.check(

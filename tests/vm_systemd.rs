@@ -208,9 +208,9 @@ impl Run {
         self.check(
             line.contains(&format!("kernel={b} "))
                 && line.contains("vmtest_entry=B ")
-                && line.ends_with(MARKER),
+                && line.contains(&format!("{MARKER} kexec_reboot.boot=")),
             &format!(
-                "boot {} is not B with B's BLS arguments and the marker: {line:?}",
+                "boot {} is not B with B's BLS arguments, the KEXEC_APPEND marker and ours (kexec_reboot.boot=): {line:?}",
                 n + 1
             ),
         );

@@ -64,7 +64,24 @@ impl Tree {
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("status --json: {e}: {o:?}"))
     }
 
+    /// A kexec into what the stand-in kernel last loaded, as `version`: a new boot id, the
+    /// loaded command line (our marker included) in /proc/cmdline, nothing loaded.
+    pub fn kexec_into(&self, boot_id: &str, version: &str) {
+        let log = self.fake_log();
+        let last = log
+            .iter()
+            .rev()
+            .find(|l| l.starts_with("load "))
+            .expect("kexec_into: the stand-in kernel has loaded nothing");
+        let cmdline = last
+            .split_once(" cmdline=")
+            .map(|(_, c)| c.to_string())
+            .unwrap_or_default();
+        self.reboot_into(boot_id, version, &cmdline);
+    }
+
     /// A reboot into `version` with `cmdline`: a new boot id, what /proc says, nothing loaded.
+    /// Without our marker in `cmdline`, that is a boot through the firmware.
     pub fn reboot_into(&self, boot_id: &str, version: &str, cmdline: &str) {
         self.write("proc/sys/kernel/random/boot_id", &format!("{boot_id}\n"));
         self.write("proc/sys/kernel/osrelease", &format!("{version}\n"));

@@ -44,7 +44,7 @@ s=$1\nshift\nexec env -i PATH=/sbin:/usr/sbin:/bin:/usr/bin /etc/rc.d/init.d/\"$
 impl Root {
     /// A root as an EL release lays it out before the package: rc.d and its runlevel
     /// directories (initscripts' and chkconfig's), the /etc/init.d and /etc/rcN.d links,
-    /// /var/run, /var/lock/subsys, /dev/null, a shell, chkconfig, service.
+    /// /var/run, /run, /var/lock/subsys, /dev/null, a shell, chkconfig, service.
     pub fn new(name: &str, chkconfig: Option<&Path>) -> Root {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("rpm-root-{name}"));
         let _ = fs::remove_dir_all(&dir);
@@ -69,6 +69,8 @@ impl Root {
             "var/lib/rpm",
             "var/lib/rpm-state",
             "var/run",
+            // /run: a plain directory here; the systemd releases' runtime records go there.
+            "run",
             "var/lock/subsys",
             "var/tmp",
             "tmp",
@@ -368,8 +370,9 @@ const RECORD: [(&str, &str); 4] = [
         "var/lib/kexec-reboot/unconfirmed.json",
         "{\"kernel\":\"/boot/vmlinuz-a\"}\n",
     ),
-    ("var/run/kexec-reboot.boot", "boot-id\n"),
-    ("var/run/kexec-reboot.state", "staged\n"),
+    // The systemd releases keep them in /run (src/state.rs run_dir).
+    ("run/kexec-reboot.boot", "boot-id\n"),
+    ("run/kexec-reboot.state", "staged\n"),
 ];
 
 fn no_failed_scriptlet(name: &str, what: &str, out: &str) {
@@ -417,7 +420,7 @@ pub fn lifecycle_systemd(dist: &str) {
         .mode();
     assert_eq!(mode & 0o7777, 0o700, "{dist}: state dir mode");
     fs::write(root.path("var/lib/kexec-reboot/pending.json"), "{}\n").expect("pending");
-    fs::write(root.path("var/run/kexec-reboot.state"), "staged\n").expect("state");
+    fs::write(root.path("run/kexec-reboot.state"), "staged\n").expect("state");
     let out = root.rpm(&["-e", "kexec-reboot"]);
     no_failed_scriptlet(dist, "erase", &out);
     let left = diff(&base, &root.snapshot());

@@ -11,7 +11,8 @@
 # Prints `kexec: VERSION CMDLINE` and `firmware: VERSION CMDLINE` (one line per reboot the case
 # asks for), then `same` or `differ`; exits 0 on same, 1 on differ, 2 when the case or the
 # harness is broken. GRUB 2's `BOOT_IMAGE=...` is left out of the comparison (the boot loader
-# adds it; a kexec has no boot loader to add it).
+# adds it; a kexec has no boot loader to add it), and so is our `kexec_reboot.boot=...` (the
+# kexec adds it as the next boot's proof; the boot loader's files never carry it).
 # Environment: KEXEC_VM_DIR (default target/vm), ORACLE_TIMEOUT (seconds per QEMU run, 180),
 #   KEXEC_VM_RPM, KEXEC_VM_PRODUCT=tree (as in run-vm.sh), ORACLE_KEEP=1 (keep the run's
 #   directory, target/vm/oracle/runs/CASE, with serial logs of both paths).
@@ -275,9 +276,11 @@ result() {
 result kexec >"$run/kexec.out"
 result firmware >"$run/firmware.out"
 cat "$run/kexec.out" "$run/firmware.out"
-# The comparison leaves out what GRUB 2 adds (BOOT_IMAGE=) and the path names.
+# The comparison leaves out what GRUB 2 adds (BOOT_IMAGE=), what we add (kexec_reboot.boot=,
+# the proof of a kexec boot, never written to the boot loader's files) and the path names.
 norm() {
-    sed -e 's/^[a-z]*: //' -e 's/ BOOT_IMAGE=[^ ]*//g' -e 's/ *$//' "$1"
+    sed -e 's/^[a-z]*: //' -e 's/ BOOT_IMAGE=[^ ]*//g' -e 's/ kexec_reboot\.[a-z_]*=[^ ]*//g' \
+        -e 's/ *$//' "$1"
 }
 if [ "$(norm "$run/kexec.out")" = "$(norm "$run/firmware.out")" ] &&
     ! grep -q 'nothing staged\|error\|did not finish' "$run/kexec.out" "$run/firmware.out"; then
