@@ -20,6 +20,7 @@ MOCK_FLAGS ?=
 SHELL_SCRIPTS += tests/bin/chkconfig tests/vm/*.sh tests/vm/standin-kexec \
 	tests/vm/guest/rc.sysinit tests/vm/guest/consoletype tests/vm/guest/usleep \
 	tests/vm/guest/initrd-init tests/vm/guest/kexec-args tests/vm/guest/init.d/* \
+	tests/vm/guest/vmtest-efi \
 	tests/vm/initscripts/rc.d/rc tests/vm/initscripts/rc.d/init.d/*
 SHELL_SCRIPTS += tests/thirdparty/chkconfig.sh
 SHELL_SCRIPTS += tests/vm/oracle-init
