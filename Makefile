@@ -63,6 +63,7 @@ vm-image: deps
 
 test-vm: deps rpm vm-image
 	$(CARGO) test --test vm -- --ignored --test-threads=1
+	$(CARGO) test --test vm_firmware -- --ignored --test-threads=1
 
 # The systemd flavour (tests/vm_systemd.rs): systemd 252 as PID 1, /boot as RHEL 9, the el9
 # RPM enabled with systemctl; scenarios 1-7 of the systemd releases, one VM at a time.
