@@ -22,6 +22,29 @@
 use crate::efivars::{self, Access, Vars, BOOT_TO_FW_UI, CAPSULE_VENDOR, FILE_CAPSULE_DELIVERY};
 use crate::root::SysRoot;
 
+/// The man page's section on the firmware's plans and the EFI vendor directory, roff.
+pub const MAN_SECTION: &str = concat!(
+    ".SH \"THE FIRMWARE'S PLANS\"\n",
+    "What the firmware was asked to do at the next boot wins over a kexec, which would skip it. On a system booted ",
+    "through EFI, \\fBload\\fR first reads the EFI variables (efivarfs at /sys/firmware/efi/efivars; ",
+    "/sys/firmware/efi/vars on kernels before it). Each of these stages nothing, so the reboot goes through the ",
+    "firmware, with the reason on the console and in syslog, and exits 6; \\fBplan\\fR and \\fBcheck\\fR show it as ",
+    "the failed \\fBfirmware\\fR check:\n",
+    ".TP\nBootNext\nA one\\-time boot of another entry (\\fBefibootmgr \\-n\\fR, PXE reprovisioning by Beaker or Foreman, ",
+    "fwupd's capsule updates). \\fBefibootmgr \\-N\\fR clears it.\n",
+    ".TP\nOsIndications, boot to firmware UI\n\\fBsystemctl reboot \\-\\-firmware\\-setup\\fR, \\fBbootctl reboot\\-to\\-firmware true\\fR. ",
+    "\\fBbootctl reboot\\-to\\-firmware false\\fR clears it.\n",
+    ".TP\nA capsule update pending\n",
+    "OsIndications' file capsule delivery bit (capsule files in \\eEFI\\eUpdateCapsule on the ESP), or an EDK II ",
+    "CapsuleUpdateData variable (a capsule handed to the firmware, e.g. through /dev/efi_capsule_loader). Let the ",
+    "firmware apply it. Capsule results (CapsuleNNNN) do not count.\n",
+    ".PP\nWhen the variables cannot be read (efivarfs not mounted), \\fBplan\\fR and the log warn that they are not ",
+    "checked. Where more than one /boot/efi/EFI/*/grub.cfg exists (a stale centos/ after a migration to Rocky or Alma), ",
+    "the one in the directory of the file that BootCurrent's boot entry loads (\\eEFI\\erocky\\eshimx64.efi: ",
+    "/boot/efi/EFI/rocky/grub.cfg) is read; when the variables cannot tell, nothing is staged (exit 4) and the files are ",
+    "named: remove the stale directory, or point the boot entry at the right one with \\fBefibootmgr\\fR.\n",
+);
+
 /// Where capsule-on-disk files wait, on the ESP mounted at /boot/efi.
 pub const UPDATE_CAPSULE_DIR: &str = "/boot/efi/EFI/UpdateCapsule";
 
