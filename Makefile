@@ -20,6 +20,7 @@ MOCK_FLAGS ?=
 SHELL_SCRIPTS += tests/bin/chkconfig tests/vm/*.sh tests/vm/standin-kexec \
 	tests/vm/guest/rc.sysinit tests/vm/guest/consoletype tests/vm/guest/usleep \
 	tests/vm/guest/initrd-init tests/vm/guest/kexec-args tests/vm/guest/init.d/* \
+	tests/vm/guest/vmtest-efi \
 	tests/vm/initscripts/rc.d/rc tests/vm/initscripts/rc.d/init.d/*
 SHELL_SCRIPTS += tests/thirdparty/chkconfig.sh
 SHELL_SCRIPTS += tests/vm/oracle-init
@@ -62,6 +63,7 @@ vm-image: deps
 
 test-vm: deps rpm vm-image
 	$(CARGO) test --test vm -- --ignored --test-threads=1
+	$(CARGO) test --test vm_firmware -- --ignored --test-threads=1
 
 # The systemd flavour (tests/vm_systemd.rs): systemd 252 as PID 1, /boot as RHEL 9, the el9
 # RPM enabled with systemctl; scenarios 1-7 of the systemd releases, one VM at a time.

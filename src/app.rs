@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command, Generate, GlobalOpts};
 use crate::config::{self, KernelChoice};
 use crate::confirm;
 use crate::context::Ctx;
-use crate::failure::{self, Kind};
+use crate::failure;
 use crate::load;
 use crate::plan;
 use crate::report;
@@ -86,11 +86,7 @@ fn cmd_plan(ctx: &Ctx, json: bool) -> Result<u8> {
     } else {
         print!("{}", report::plan(&p));
     }
-    Ok(if p.ok() {
-        0
-    } else {
-        Kind::NoKernel.exit_code()
-    })
+    Ok(p.failure().map_or(0, |f| f.kind.exit_code()))
 }
 
 fn cmd_check(ctx: &Ctx, kernel: Option<String>) -> Result<u8> {

@@ -16,8 +16,10 @@ Exit codes:
   4  no bootable kernel: a preflight check failed or no entry matched; nothing staged
   5  the kernel refused the load (lockdown, signature, bad image) or kexec-tools failed or
      timed out; nothing staged
-  6  staging refused on purpose: the last kexec boot was never confirmed (see
-     `kexec-reboot status`; `status --clear` turns kexec reboots on again)
+  6  staging refused on purpose, the reason on the line before: the last kexec boot was
+     never confirmed (see `kexec-reboot status`; `status --clear` turns kexec reboots on
+     again), or the firmware was asked for the next boot (EFI BootNext, the firmware
+     setup, a capsule update), which a kexec would skip
 status exits 0 when it can tell what is staged (nothing staged included: the normal state
 between reboots), 3 when this kernel has no kexec.";
 

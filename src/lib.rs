@@ -13,10 +13,12 @@ pub mod cmdline;
 pub mod config;
 pub mod confirm;
 pub mod context;
+pub mod efivars;
 pub mod entry;
 pub mod failure;
 #[cfg(feature = "fake-kernel")]
 pub mod fake_kernel;
+pub mod firmware_plan;
 pub mod kernel_image;
 pub mod kexec_tools;
 pub mod load;

@@ -101,6 +101,7 @@ pub fn render(out: &mut dyn Write) -> Result<()> {
     s.push_str(".fi\n");
 
     s.push_str(crate::releases::MAN_SECTION);
+    s.push_str(crate::firmware_plan::MAN_SECTION);
     s.push_str(concat!(
         ".SH FILES\n",
         ".TP\n/etc/sysconfig/kexec\nWhat to boot next and how; every key is documented in the file. Parsed, never run by a shell.\n",

@@ -9,6 +9,7 @@ use crate::cmdline;
 use crate::config::{CmdlineChoice, InitrdChoice, KernelChoice, Method, Settings};
 use crate::entry::{BootEntry, BootMenu, DefaultEntry, Source, Warning};
 use crate::failure::{Failure, Kind};
+use crate::firmware_plan;
 use crate::preflight::{self, Check};
 use crate::root::SysRoot;
 use crate::select::{self, Choice};
@@ -118,14 +119,22 @@ impl Plan {
         self.checks.iter().all(|c| c.ok)
     }
 
-    /// The first failed check as a [`Failure`] (exit 4), if any.
+    /// The first failed check as a [`Failure`], if any: exit 6 (refused on purpose) for the
+    /// firmware's own plans, else 4.
     pub fn failure(&self) -> Option<Failure> {
-        self.checks
-            .iter()
-            .find(|c| !c.ok)
-            .map(|c| Failure::new(Kind::NoKernel, c.detail.clone()))
+        self.checks.iter().find(|c| !c.ok).map(|c| {
+            let kind = if c.name == FIRMWARE_CHECK {
+                Kind::Skipped
+            } else {
+                Kind::NoKernel
+            };
+            Failure::new(kind, c.detail.clone())
+        })
     }
 }
+
+/// The check that fails when the firmware was asked for the next boot ([`firmware_plan`]).
+pub const FIRMWARE_CHECK: &str = "firmware";
 
 /// The method name used in plans, state and messages.
 pub fn method_name(m: Method) -> &'static str {
@@ -150,7 +159,22 @@ pub fn entries(root: &SysRoot, settings: &Settings) -> Result<(Option<BootMenu>,
 /// Works out the plan. `kernel_override` (from `reboot --kernel`) replaces `KEXEC_KERNEL`.
 /// Errors are [`Failure`]s of kind `NoKernel` when no entry matches; failed preflight checks
 /// are in `checks`, not errors.
-pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> Result<Plan> {
+pub fn make(root: &SysRoot, settings: &Settings, warnings: Vec<Warning>) -> Result<Plan> {
+    // What the firmware was asked to do wins, over any other reason too: a boot loader that
+    // cannot be read is then not the reason given.
+    let firmware = firmware_plan::read(root);
+    make_with(root, settings, warnings, &firmware).map_err(|e| match firmware.refusal() {
+        Some(why) => Failure::new(Kind::Skipped, why).into(),
+        None => e,
+    })
+}
+
+fn make_with(
+    root: &SysRoot,
+    settings: &Settings,
+    mut warnings: Vec<Warning>,
+    firmware: &firmware_plan::Finding,
+) -> Result<Plan> {
     let (menu, scanned) = entries(root, settings)?;
     if let Some(m) = &menu {
         warnings.extend(m.warnings.iter().cloned());
@@ -254,15 +278,24 @@ pub fn make(root: &SysRoot, settings: &Settings, mut warnings: Vec<Warning>) -> 
         next_entry_env,
         marker,
     };
+    // Checked first, so that it is the reason given.
+    plan.warnings.extend(firmware.warning());
+    if let Some(why) = firmware.refusal() {
+        plan.checks
+            .push(preflight::Check::failed(FIRMWARE_CHECK, why));
+    } else if let Some(clear) = firmware.clear() {
+        plan.checks
+            .push(preflight::Check::passed(FIRMWARE_CHECK, clear));
+    }
     let staged_cmdline = plan.staged_cmdline();
-    plan.checks = preflight::run(
+    plan.checks.extend(preflight::run(
         root,
         &preflight::Candidate {
             cmdline: &staged_cmdline,
             ..plan.candidate()
         },
         settings,
-    );
+    ));
     Ok(plan)
 }
 

@@ -27,6 +27,18 @@ pub struct Check {
     pub detail: String,
 }
 
+impl Check {
+    /// A check that passed.
+    pub fn passed(name: &str, detail: impl Into<String>) -> Check {
+        pass(name, detail)
+    }
+
+    /// A check that failed, `detail` saying why and what to do.
+    pub fn failed(name: &str, detail: impl Into<String>) -> Check {
+        fail(name, detail)
+    }
+}
+
 fn pass(name: &str, detail: impl Into<String>) -> Check {
     Check {
         name: name.to_string(),

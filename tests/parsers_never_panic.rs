@@ -18,7 +18,7 @@ use kexec_reboot::bootloader::script::{self, Env};
 use kexec_reboot::bootloader::{self, bls, grub2, grub_legacy, grubenv};
 use kexec_reboot::kernel_image::{self, FakeImage};
 use kexec_reboot::version::{evr_cmp, rpmvercmp};
-use kexec_reboot::{cmdline, config};
+use kexec_reboot::{cmdline, config, efivars};
 
 /// The most one parser call may take, even in a debug build on a busy machine.
 const BOUND: Duration = Duration::from_secs(1);
@@ -89,6 +89,62 @@ KEXEC_RESPECT_MANUAL=yes\n\
 KEXEC_REQUIRE_MODULES=no\n\
 KEXEC_KERNEL=2.6.32-754.el6.x86_64\n\
 KEXEC_APPEND=\"$(bad)\"\n"];
+
+/// A `Boot####` as efibootmgr writes it: "Rocky Linux", HD(1,GPT,...)/File(\EFI\rocky\shimx64.efi),
+/// then optional data; and one split over two file path nodes with an instance end in between.
+fn load_option_seeds() -> Vec<Vec<u8>> {
+    let ucs2 = |s: &str| -> Vec<u8> {
+        s.encode_utf16()
+            .chain([0])
+            .flat_map(|c| c.to_le_bytes())
+            .collect()
+    };
+    let node = |kind: u8, sub: u8, body: &[u8]| -> Vec<u8> {
+        let mut n = vec![kind, sub];
+        n.extend(((body.len() + 4) as u16).to_le_bytes());
+        n.extend(body);
+        n
+    };
+    let mut hd = 1u32.to_le_bytes().to_vec();
+    hd.extend(2048u64.to_le_bytes());
+    hd.extend(1_228_800u64.to_le_bytes());
+    hd.extend([0x5a; 16]);
+    hd.extend([2, 2]);
+    let option = |desc: &str, paths: &[u8]| -> Vec<u8> {
+        let mut v = 1u32.to_le_bytes().to_vec();
+        v.extend((paths.len() as u16).to_le_bytes());
+        v.extend(ucs2(desc));
+        v.extend(paths);
+        v.extend(b"RC");
+        v
+    };
+    let mut one = node(4, 1, &hd);
+    one.extend(node(4, 4, &ucs2("\\EFI\\rocky\\shimx64.efi")));
+    one.extend(node(0x7f, 0xff, &[]));
+    let mut two = node(4, 4, &ucs2("\\EFI\\alma"));
+    two.extend(node(4, 4, &ucs2("grubx64.efi")));
+    two.extend(node(0x7f, 0x01, &[]));
+    two.extend(node(4, 4, &ucs2("\\EFI\\centos\\grubx64.efi")));
+    two.extend(node(0x7f, 0xff, &[]));
+    vec![option("Rocky Linux", &one), option("AlmaLinux", &two)]
+}
+
+fn run_efivars(bytes: &[u8]) -> Result<(), TestCaseError> {
+    timed("efivars parsers", || {
+        if let Some(v) = efivars::efivarfs_value(bytes) {
+            let _ = efivars::parse_u16(v);
+            let _ = efivars::parse_u64(v);
+        }
+        if let Ok(o) = efivars::parse_load_option(bytes) {
+            if let Some(f) = &o.file {
+                let _ = efivars::vendor_dir(f);
+            }
+        }
+        let _ = efivars::file_path(bytes);
+        let _ = efivars::vendor_dir(&text(bytes));
+    })?;
+    Ok(())
+}
 
 // ---- mutations --------------------------------------------------------------------------------
 
@@ -380,6 +436,9 @@ proptest! {
 
     #[test]
     fn small_helpers_never_panic_on_bytes(b in arbitrary_bytes()) { run_misc(&b)?; }
+
+    #[test]
+    fn efivars_never_panic_on_bytes(b in arbitrary_bytes()) { run_efivars(&b)?; }
 }
 
 // ---- mutated fixture files --------------------------------------------------------------------
@@ -408,6 +467,18 @@ proptest! {
 
     #[test]
     fn script_never_panics_on_mutated_files(b in mutated(GRUB_CFG)) { run_script(&b)?; }
+
+    #[test]
+    fn efivars_never_panic_on_mutated_load_options(
+        which in 0usize..2,
+        muts in proptest::collection::vec(mutation(), 1..8),
+    ) {
+        let seed = &load_option_seeds()[which];
+        run_efivars(&apply(seed, &muts))?;
+        // The seed itself parses to its loader path.
+        let o = efivars::parse_load_option(seed).map_err(TestCaseError::fail)?;
+        prop_assert!(o.file.as_deref().is_some_and(|f| f.ends_with("x64.efi")), "{o:?}");
+    }
 
     #[test]
     fn kernel_header_never_panics_on_mutated_images(

@@ -484,3 +484,56 @@ fn systemd_scenario_6_unconfirmed_boot_over_a_power_cycle() {
         "staged after an unconfirmed boot",
     );
 }
+
+/// Issue 20's scenario 5 on systemd: run 1, A stages B and kexecs, B dies in its initrd
+/// (panic=-1 resets the machine). Run 2: the firmware boots the same B with the same command
+/// line (as GRUB's default would after a power cycle; `--firmware-kernel b`), without the
+/// load's marker. kexec.service's confirm must not take it for the kexec boot; the next
+/// `shutdown -r now` stages nothing (refused on purpose) and goes through the firmware.
+#[test]
+#[ignore = "needs QEMU and the RPM: make test-vm-systemd"]
+fn systemd_issue20_scenario_5_firmware_boot_after_a_staged_kexec() {
+    let r = run(
+        "sd-20-5-firmware-boot",
+        &[
+            "--break",
+            "panic-initrd",
+            "--cycles",
+            "2",
+            "--firmware-kernel",
+            "b",
+            "--then",
+            "2=shutdown-r",
+            "--timeout",
+            "300",
+        ],
+    );
+    let b = r.kernel_b().to_string();
+    let staged = r.must_find_after(0, &format!("kexec-reboot: staged {b}"));
+    let kexec = r.must_find_after(staged, "Starting new kernel");
+    let panic = r.must_find_after(kexec, "Kernel panic - not syncing");
+    let start2 = r.must_find_after(panic, "VMHOST: run 2: power-cycled, QEMU starts kernel B");
+    let boot2 = r.boot(2);
+    r.check(start2 < boot2, "boot 2 is not after the power cycle");
+    r.check(
+        r.lines[boot2].contains(&format!("kernel={b} ")) && r.lines[boot2].ends_with(MARKER),
+        &format!(
+            "run 2 is not B with the staged command line: {:?}",
+            r.lines[boot2]
+        ),
+    );
+    r.none_between(
+        start2,
+        r.lines.len(),
+        "confirmed the kexec boot into",
+        "a firmware boot was confirmed as the kexec boot",
+    );
+    r.assert_firmware_reboot(2);
+    r.assert_reason(2, &["status --clear", "nothing staged"]);
+    r.none_between(
+        boot2,
+        r.lines.len(),
+        "kexec-reboot: staged",
+        "staged after a firmware boot that followed a staged kexec",
+    );
+}

@@ -13,6 +13,7 @@
 //! a separate filesystem and `/boot/vmlinuz-x` is written when `/boot` sits on `/`.
 
 pub mod bls;
+pub mod efi_vendor;
 pub mod grub2;
 pub mod grub_legacy;
 pub mod grub_vars;

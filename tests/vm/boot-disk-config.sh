@@ -8,6 +8,8 @@
 # Usage: boot-disk-config.sh grub-legacy|grub2|grub2-efi BOOTDIR KERNEL_A KERNEL_B CMDLINE_A [ESPDIR]
 #   grub2-efi writes ESPDIR/EFI/centos/grub.cfg and grubenv (the ESP, CentOS 7's EFI layout)
 # Environment: BOOTDISK_TIMEOUT, the menu's timeout in seconds (default 5, anaconda's).
+#   BOOTDISK_EFI_VENDORS="centos rocky": grub2-efi writes one vendor directory each (as after
+#   a CentOS -> Rocky migration), each entry's arguments ending in vmtest_vendor=NAME.
 set -eu
 
 kind=${1:?usage: boot-disk-config.sh KIND BOOTDIR KERNEL_A KERNEL_B CMDLINE_A [ESPDIR]}
@@ -51,7 +53,7 @@ grub2_cfg() {
             else
                 echo "	set root='hd0,msdos1'"
             fi
-            echo "	$linux /vmlinuz-$k $args vmtest_entry=$tag"
+            echo "	$linux /vmlinuz-$k $args vmtest_entry=$tag${vendor_arg:-}"
             echo "	$initrd /initramfs-$k.img"
             echo "}"
         done
@@ -77,7 +79,12 @@ grub2-efi)
     # calls it `linux` (the EFI handover is its default on x86_64-efi).
     [ -n "$esp" ] || { echo "boot-disk-config: grub2-efi needs ESPDIR" >&2 && exit 1; }
     rm -rf "$boot/grub"
-    grub2_cfg "$esp/EFI/centos" part_gpt linux initrd
+    vendors=${BOOTDISK_EFI_VENDORS:-centos}
+    for v in $vendors; do
+        vendor_arg=""
+        [ "$vendors" = centos ] || vendor_arg=" vmtest_vendor=$v"
+        grub2_cfg "$esp/EFI/$v" part_gpt linux initrd
+    done
     ;;
 *)
     echo "boot-disk-config: unknown kind $kind (grub-legacy, grub2, grub2-efi)" >&2

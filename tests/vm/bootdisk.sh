@@ -20,6 +20,8 @@
 #   grub2-efi    GRUB 2 x86_64-efi under OVMF (CentOS 7 EFI): GPT, partition 1 the ESP (FAT)
 #                made from ESPDIR, whose EFI/centos/grub.cfg is the menu (prefix /EFI/centos on
 #                the ESP, so grubenv lives there too); the image is EFI/BOOT/BOOTX64.EFI;
+#                every other ESPDIR/EFI/NAME/grub.cfg gets its own EFI/NAME/grubx64.efi
+#                (prefix /EFI/NAME), for a boot entry to name;
 #                partition 2 is /boot (ext4, label "boot"), made the default root by the
 #                image's built-in config (`search --label boot`).
 # BOOTDIR and ESPDIR are changed: the boot loader's own files are added to them.
@@ -79,7 +81,7 @@ sub=""
 if [ -f "$bootdir/boot/grub/grub.conf" ] || [ -f "$bootdir/boot/grub2/grub.cfg" ]; then
     sub=/boot
 fi
-esp_mb=48
+esp_mb=96
 
 case "$kind" in
 grub-legacy)
@@ -130,14 +132,21 @@ grub2-efi)
     lib=/usr/lib/grub/x86_64-efi
     [ -d "$lib" ] || die "$lib missing; install grub-efi-amd64-bin (tests/deps.sh)"
     [ -f "${espdir:-/nonexistent}/EFI/centos/grub.cfg" ] || die "ESPDIR/EFI/centos/grub.cfg missing"
-    mkdir -p "$espdir/EFI/BOOT" "$espdir/EFI/centos/x86_64-efi" "$bootdir/efi"
-    cp "$lib"/*.mod "$lib"/*.lst "$espdir/EFI/centos/x86_64-efi/"
+    mkdir -p "$espdir/EFI/BOOT" "$bootdir/efi"
     # The built-in config: /boot (label "boot") is the root device, as CentOS 7's grub.cfg
     # sets it with `search --fs-uuid`; the prefix (grub.cfg, grubenv) stays on the ESP.
     printf 'search --no-floppy --label --set=root boot\n' >"$tmp/early.cfg"
-    grub-mkimage -O x86_64-efi -p /EFI/centos -c "$tmp/early.cfg" -o "$espdir/EFI/BOOT/BOOTX64.EFI" \
-        part_gpt part_msdos fat ext2 search search_label normal linux loadenv test echo \
-        configfile serial terminal efi_gop all_video || die "grub-mkimage x86_64-efi"
+    for cfg in "$espdir"/EFI/*/grub.cfg; do
+        d=${cfg%/grub.cfg}
+        v=${d##*/}
+        mkdir -p "$d/x86_64-efi"
+        cp "$lib"/*.mod "$lib"/*.lst "$d/x86_64-efi/"
+        grub-mkimage -O x86_64-efi -p "/EFI/$v" -c "$tmp/early.cfg" -o "$d/grubx64.efi" \
+            part_gpt part_msdos fat ext2 search search_label normal linux loadenv test echo \
+            configfile serial terminal efi_gop all_video || die "grub-mkimage x86_64-efi ($v)"
+    done
+    # The removable-media path OVMF boots when no boot entry names a file: CentOS's GRUB.
+    cp "$espdir/EFI/centos/grubx64.efi" "$espdir/EFI/BOOT/BOOTX64.EFI"
     total=$((1 + esp_mb + boot_mb + 1))
     truncate -s ${total}M "$out"
     printf 'label: gpt\nstart=2048, size=%d, type=U\nsize=%d, type=L\n' \

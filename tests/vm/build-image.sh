@@ -184,6 +184,32 @@ for k in "$KERNEL_A" "$KERNEL_B"; do
     netmod virtio_net
 done
 
+# The EFI scenario (run-vm.sh --boot-disk grub2-efi, OVMF): what the guest needs to read the
+# ESP and the EFI variables as a real EFI server does: each kernel's FAT, code page and
+# efivarfs modules as plain modules in load order, in /lib/modules/VERSION/vmefi (rc.sysinit
+# loads them when the machine booted through EFI), and the test's EFI actions.
+for k in "$KERNEL_A" "$KERNEL_B"; do
+    kdir="$base/kernels/$k/lib/modules/$k"
+    ed="$root/usr/lib/modules/$k/vmefi"
+    mkdir -p "$ed"
+    : >"$ed/order"
+    efimod() {
+        grep -qx "$1" "$ed/order" && return 0
+        f=$(modfile "$kdir" "$1")
+        [ -n "$f" ] || return 0
+        modplain "$f" "$ed/$1.ko"
+        for d in $(objcopy -O binary --only-section=.modinfo "$ed/$1.ko" /dev/stdout |
+            tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+            efimod "$d"
+        done
+        echo "$1" >>"$ed/order"
+    }
+    for m in vfat nls_cp437 nls_ascii efivarfs; do
+        efimod "$m"
+    done
+done
+install -m 0755 "$here/guest/vmtest-efi" "$root/usr/sbin/vmtest-efi"
+
 # /boot/grub/grub.conf as anaconda writes it for a separate /boot: A first, B the default.
 # no_timer_check: under a busy TCG host, the IO-APIC timer check can fail and panic at boot.
 common="ro root=/dev/vda console=ttyS0 panic=-1 no_timer_check"

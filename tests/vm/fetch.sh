@@ -17,6 +17,8 @@ mkdir -p "$debs"
 
 # A cache from before sshd was in the image (the fleet test) is fetched again.
 grep -qs ' openssh-server ' "$debs/.complete" || rm -f "$debs/.complete"
+# Likewise one from before efibootmgr (the EFI scenario).
+[ "$flavour" != sysv ] || grep -qs ' efibootmgr ' "$debs/.complete" || rm -f "$debs/.complete"
 
 if [ -f "$debs/.complete" ] && [ -f "$out/kernels.env" ]; then
     exit 0
@@ -56,6 +58,10 @@ gawk grep sed procps findutils busybox-static"
 
 # sshd, for the fleet test (tests/vm/fleet): Ansible logs in over SSH.
 top="$top openssh-server"
+
+# efibootmgr, for the EFI scenario (OVMF, run-vm.sh --boot-disk grub2-efi): the guest sets
+# BootNext and makes boot entries as an admin would.
+top="$top efibootmgr"
 
 # Library closure: follow Depends/Pre-Depends only into libraries (no maintainer-script
 # machinery such as debconf or perl is wanted in the image).

@@ -40,9 +40,11 @@
 #                        console, GRUB 0.97 in the MBR, /boot = /dev/vdb1; grub2: a CentOS 7
 #                        grub.cfg, saved_entry B, GRUB 2.06 i386-pc, /boot = /dev/vdb1;
 #                        grub2-efi: OVMF, the same grub.cfg on the ESP (/dev/vdb1, EFI/centos),
-#                        /boot = /dev/vdb2. The guest has no vfat module, so it never mounts the
-#                        ESP and the product cannot read that grub.cfg: grub2-efi needs
-#                        --kexec off (make bench's firmware path)
+#                        /boot = /dev/vdb2, the ESP mounted at /boot/efi and efivarfs at
+#                        /sys/firmware/efi/efivars (rc.sysinit), efibootmgr in the image
+#   --efi-vendors "centos rocky"   with grub2-efi: one vendor directory on the ESP each, with
+#                        its own grub.cfg (arguments ending in vmtest_vendor=NAME) and
+#                        grubx64.efi; EFI/BOOT/BOOTX64.EFI is centos's (default: centos alone)
 #   --boot-timeout N     the boot loader's menu timeout with --boot-disk (default 5, as
 #                        anaconda writes it)
 #   --disk-runs N        with --boot-disk: QEMU runs in all, the first included (default 3)
@@ -104,6 +106,7 @@ boot_timeout=5
 disk_runs=3
 ssh=""
 firmware_kernel=""
+efi_vendors=centos
 netargs=""
 nl='
 '
@@ -128,6 +131,7 @@ while [ $# -gt 0 ]; do
     --disk-runs) disk_runs=$2 && shift 2 ;;
     --ssh) ssh=$2 && shift 2 ;;
     --firmware-kernel) firmware_kernel=$2 && shift 2 ;;
+    --efi-vendors) efi_vendors=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
     esac
 done
@@ -288,16 +292,20 @@ if [ -n "$boot_disk" ]; then
     esac
     bootpart=/dev/vdb1
     if [ "$boot_disk" = grub2-efi ]; then
-        [ "$kexec_state" = off ] || die "--boot-disk grub2-efi needs --kexec off (the guest cannot mount the ESP)"
         firmware=/usr/share/OVMF/OVMF_CODE_4M.fd
         [ -f "$firmware" ] || die "$firmware missing; install ovmf (tests/deps.sh)"
         cp /usr/share/OVMF/OVMF_VARS_4M.fd "$run/vars.fd"
         bootpart=/dev/vdb2
         mkdir -p "$run/esp"
     fi
-    BOOTDISK_TIMEOUT=$boot_timeout sh "$here/boot-disk-config.sh" "$boot_disk" "$boot" "$KERNEL_A" \
+    BOOTDISK_TIMEOUT=$boot_timeout BOOTDISK_EFI_VENDORS=$efi_vendors sh "$here/boot-disk-config.sh" "$boot_disk" "$boot" "$KERNEL_A" \
         "$KERNEL_B" "$CMDLINE_A" "$run/esp" || die "--boot-disk $boot_disk: writing the boot loader config"
     sed -i "s|^/dev/vdb |$bootpart|" "$root/etc/fstab"
+    if [ "$boot_disk" = grub2-efi ]; then
+        # As anaconda writes it for the ESP.
+        mkdir -p "$boot/efi"
+        echo "/dev/vdb1  /boot/efi  vfat  umask=0077,shortname=winnt  0 0" >>"$root/etc/fstab"
+    fi
 fi
 
 if [ -n "$ssh" ]; then

@@ -27,6 +27,7 @@ use crate::failure::{Failure, Kind};
 use crate::root::{SysRoot, MAX_SMALL};
 
 use super::bls;
+use super::efi_vendor;
 use super::grub_vars;
 use super::grubenv;
 use super::menu_tree::{resolve_default, FELL_BACK};
@@ -100,21 +101,46 @@ pub fn parse(text: &str, ctx: &Context) -> BootMenu {
     }
 }
 
-/// The grub.cfg files that could be this system's, in the order to try them.
-fn candidates(root: &SysRoot) -> Vec<String> {
+/// The grub.cfg files that could be this system's, in the order to try them, and a note on
+/// the EFI vendor directory chosen. Of several EFI vendor directories with a grub.cfg, only
+/// the one the firmware's boot entry lies in ([`efi_vendor::choose`]); when that cannot be
+/// told, a refusal naming the files (a stale `centos/` after a migration must not win).
+fn candidates(root: &SysRoot) -> Result<(Vec<String>, Option<Warning>)> {
     let mut efi: Vec<String> = root
         .read_dir_names(EFI_DIR)
         .unwrap_or_default()
         .into_iter()
         .map(|d| format!("{EFI_DIR}/{d}/grub.cfg"))
+        .filter(|f| root.exists(f))
         .collect();
+    let mut note = None;
+    if efi.len() > 1 {
+        match efi_vendor::choose(root, &efi) {
+            Ok((file, why)) => {
+                let others: Vec<&String> = efi.iter().filter(|f| **f != file).collect();
+                let others: Vec<&str> = others.iter().map(|f| f.as_str()).collect();
+                note = Some(Warning::file(
+                    &file,
+                    format!("used: {why}; not used: {}", others.join(", ")),
+                ));
+                efi = vec![file];
+            }
+            Err(why) => {
+                return Err(Failure::new(
+                    Kind::NoKernel,
+                    format!("{}: more than one EFI vendor directory has a grub.cfg, and {why}; remove the one the firmware does not boot (after a migration, the old distribution's), or point the firmware's boot entry at the right one (efibootmgr)", efi.join(", ")),
+                )
+                .into())
+            }
+        }
+    }
     if root.is_dir("/sys/firmware/efi") {
         efi.push(BIOS_CFG.to_string());
-        efi
+        Ok((efi, note))
     } else {
         let mut out = vec![BIOS_CFG.to_string()];
         out.append(&mut efi);
-        out
+        Ok((out, note))
     }
 }
 
@@ -126,7 +152,8 @@ pub fn looked_for(root: &SysRoot) -> String {
 
 /// Reads the system's grub.cfg (and grubenv, and BLS entries when it runs `blscfg`).
 pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
-    let found: Vec<String> = candidates(root)
+    let (candidates, vendor_note) = candidates(root)?;
+    let found: Vec<String> = candidates
         .into_iter()
         // Anything there counts (a FIFO or a device is then refused by the read).
         .filter(|f| root.exists(f))
@@ -135,7 +162,7 @@ pub fn read(root: &SysRoot) -> Result<Option<BootMenu>> {
         return Ok(None);
     };
     let mut text = root.read_to_string(&file)?;
-    let mut extra = Vec::new();
+    let mut extra: Vec<Warning> = vendor_note.into_iter().collect();
     // RHEL 9's EFI grub.cfg only finds /boot and runs `configfile $prefix/grub.cfg`.
     if file.starts_with(EFI_DIR)
         && text.contains("configfile")

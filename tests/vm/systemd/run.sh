@@ -21,6 +21,10 @@
 #   --break load-on-poweroff     (to see the test fail) the load step loads on any shutdown
 #   --break skip-exec            (to see the test fail) kexec-exec.service does nothing
 #   --cycles N           power-cycle: start QEMU again after it exits, up to N runs
+#   --firmware-kernel b  with --cycles: a power cycle starts kernel B with the command line a
+#                        kexec into B gets (BLS_CMDLINE_B and the marker), as a firmware
+#                        boot of the same default through the boot loader would, only without
+#                        the load's own marker
 #   --timeout SECONDS    QEMU's hard limit (default 400)
 # Environment: KEXEC_VM_RPM=FILE (default: the newest .el9 RPM in target/rpmbuild/RPMS).
 set -eu
@@ -44,6 +48,7 @@ chkconfig=""
 config_lines=""
 breakage=""
 cycles=1
+firmware_kernel=""
 limit=400
 nl='
 '
@@ -56,6 +61,7 @@ while [ $# -gt 0 ]; do
     --config-line) config_lines="$config_lines$2$nl" && shift 2 ;;
     --break) breakage="$breakage $2" && shift 2 ;;
     --cycles) cycles=$2 && shift 2 ;;
+    --firmware-kernel) firmware_kernel=$2 && shift 2 ;;
     --timeout) limit=$2 && shift 2 ;;
     *) die "unknown option $1" ;;
     esac
@@ -157,13 +163,15 @@ start=$(date +%s%N)
 cr=$(printf '\r')
 : >"$run/serial.log"
 cycle=1
+qkernel=$KERNEL_A
+qappend="$CMDLINE_A no_timer_check"
 while :; do
     {
         st=0
         timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -no-reboot \
             -nodefaults -no-user-config -display none -monitor none -serial stdio \
-            -kernel "$out/base/boot/vmlinuz-$KERNEL_A" -initrd "$out/base/boot/initramfs-$KERNEL_A.img" \
-            -append "$CMDLINE_A no_timer_check" \
+            -kernel "$out/base/boot/vmlinuz-$qkernel" -initrd "$out/base/boot/initramfs-$qkernel.img" \
+            -append "$qappend" \
             -drive "file=$run/root.img,format=raw,if=virtio" \
             -drive "file=$run/boot.img,format=raw,if=virtio" </dev/null 2>&1 || st=$?
         echo "$st" >"$run/qemu.rc"
@@ -179,8 +187,14 @@ while :; do
         break
     fi
     cycle=$((cycle + 1))
-    printf '%7d VMHOST: run %d: power-cycled, QEMU starts kernel A again\n' \
-        "$((($(date +%s%N) - start) / 1000000))" "$cycle" >>"$run/serial.log"
+    which="kernel A again"
+    if [ "$firmware_kernel" = b ]; then
+        qkernel=$KERNEL_B
+        qappend="$(sed -n 's/^BLS_CMDLINE_B=//p' "$run/bls.env") vmtest_kexec_marker=1"
+        which="kernel B (firmware boot)"
+    fi
+    printf '%7d VMHOST: run %d: power-cycled, QEMU starts %s\n' \
+        "$((($(date +%s%N) - start) / 1000000))" "$cycle" "$which" >>"$run/serial.log"
 done
 
 # What the disks say afterwards: the journal, and whether both filesystems were left clean.
